@@ -1,0 +1,56 @@
+# Two commands for learners: `make lab` and `make test`. Everything else is for
+# instructors and maintainers. Only python3 (3.11) and make are assumed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.course-installed
+CONSTRAINTS := requirements/constraints.txt
+PORT   ?= 8888
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
+
+.PHONY: setup lab test test-fast course upgrade clean-venv help
+
+help:
+	@echo "make lab      set up .venv and open JupyterLab on notebooks/ (PORT=$(PORT))"
+	@echo "make test     set up .venv and run the whole test suite"
+	@echo "make course   execute every notebook into build/*.html (COURSE_FAST=1 for a quick build)"
+	@echo "make upgrade  re-resolve the pinned versions in $(CONSTRAINTS)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-installs only when pyproject.toml or the pins change: the stamp records that.
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-c $(CONSTRAINTS) -e ".[dev]"
+	@if [ -d .git ]; then $(BIN)/nbstripout --install --attributes .gitattributes; fi
+	@touch $(STAMP)
+	@echo "course set-up complete: $(VENV)"
+
+setup: $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(LAB_ARGS)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+course: setup
+	$(BIN)/python scripts/build_course.py $(NOTEBOOKS)
+
+# Refresh the pins: resolve pyproject.toml afresh in a scratch venv and freeze it.
+upgrade:
+	rm -rf build/upgrade-venv
+	$(PYTHON) -m venv build/upgrade-venv
+	build/upgrade-venv/bin/python -m pip install --quiet --upgrade pip
+	build/upgrade-venv/bin/python -m pip install --quiet ".[dev]"
+	build/upgrade-venv/bin/python -m pip freeze --exclude-editable \
+		| grep -v -i '^course[-_]lib' > $(CONSTRAINTS)
+	rm -rf build/upgrade-venv
+	@echo "pins refreshed in $(CONSTRAINTS); run 'make test' and update environment.yml if a major version moved"
+
+clean-venv:
+	rm -rf $(VENV)
