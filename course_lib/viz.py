@@ -1,0 +1,116 @@
+"""Pictures of cut-outs: checkerboard and white backgrounds, side-by-side panels.
+
+Images are ``H×W×3 uint8 RGB``; alpha is ``H×W float32`` in [0, 1] (or bool).
+The course colours are fixed here so every lesson draws "object" and
+"background" the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+OBJECT_COLOUR = "#e66101"
+"""Colour for "object" in every plot of the course."""
+BACKGROUND_COLOUR = "#5e3c99"
+"""Colour for "background" in every plot of the course."""
+
+
+def checkerboard(height: int, width: int, *, square: int = 16,
+                 light: int = 235, dark: int = 190) -> np.ndarray:
+    """Return an ``H×W×3 uint8`` grey checkerboard, the usual "transparent" backdrop.
+
+    >>> checkerboard(4, 4, square=2)[:, :, 0]
+    array([[235, 235, 190, 190],
+           [235, 235, 190, 190],
+           [190, 190, 235, 235],
+           [190, 190, 235, 235]], dtype=uint8)
+    """
+    if height <= 0 or width <= 0:
+        raise ValueError(f"checkerboard size must be positive, got {height}×{width}")
+    if square <= 0:
+        raise ValueError(f"square must be positive, got {square}")
+    rows = (np.arange(height) // square)[:, None]
+    cols = (np.arange(width) // square)[None, :]
+    grey = np.where((rows + cols) % 2 == 0, light, dark).astype(np.uint8)
+    return np.repeat(grey[:, :, None], 3, axis=2)
+
+
+def _as_alpha(alpha: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    alpha = np.asarray(alpha)
+    if alpha.shape != shape:
+        raise ValueError(f"alpha has shape {alpha.shape}, but the image is {shape}")
+    alpha = alpha.astype(np.float32)
+    if alpha.size and (alpha.min() < 0 or alpha.max() > 1):
+        raise ValueError(
+            f"alpha must lie in [0, 1], got values from {alpha.min():.3g} to {alpha.max():.3g}"
+        )
+    return alpha
+
+
+def composite(rgb: np.ndarray, alpha: np.ndarray,
+              background: np.ndarray | Sequence[int] | str = "checkerboard") -> np.ndarray:
+    """Return ``alpha·rgb + (1 − alpha)·background`` as ``H×W×3 uint8``.
+
+    Parameters
+    ----------
+    rgb : H×W×3 uint8
+        The photo (the foreground colours).
+    alpha : H×W float32 in [0, 1] or bool
+        1 where the product is, 0 where the background is.
+    background : "checkerboard", "white", an RGB triple, or an H×W×3 uint8 image
+    """
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"rgb must be H×W×3 uint8, got shape {rgb.shape} dtype {rgb.dtype}")
+    h, w = rgb.shape[:2]
+    a = _as_alpha(alpha, (h, w))[:, :, None]
+    if isinstance(background, str):
+        if background == "checkerboard":
+            back = checkerboard(h, w)
+        elif background == "white":
+            back = np.full((h, w, 3), 255, np.uint8)
+        else:
+            raise ValueError(
+                f"background={background!r}: use 'checkerboard', 'white', an RGB triple or an image"
+            )
+    else:
+        back = np.asarray(background)
+        if back.shape == (3,):
+            back = np.broadcast_to(back.astype(np.uint8), (h, w, 3))
+        elif back.shape != (h, w, 3):
+            raise ValueError(f"background has shape {back.shape}, expected (3,) or {(h, w, 3)}")
+    out = a * rgb.astype(np.float32) + (1.0 - a) * back.astype(np.float32)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def show_panels(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *,
+                suptitle: str | None = None, panel_size: float = 3.2, cmap: str = "gray"):
+    """Draw images side by side in one row and return the matplotlib figure.
+
+    Grey (H×W) panels use ``cmap`` on a fixed 0–1 scale for float data, so a mask
+    and an alpha look the same; colour panels are shown as they are.
+    """
+    import matplotlib.pyplot as plt
+
+    if len(images) == 0:
+        raise ValueError("show_panels needs at least one image")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"got {len(images)} images but {len(titles)} titles")
+    fig, axes = plt.subplots(1, len(images), figsize=(panel_size * len(images), panel_size),
+                             squeeze=False)
+    for i, (ax, image) in enumerate(zip(axes[0], images)):
+        image = np.asarray(image)
+        if image.ndim == 2:
+            vmax = 1.0 if image.dtype != np.uint8 else 255
+            ax.imshow(image, cmap=cmap, vmin=0, vmax=vmax)
+        else:
+            ax.imshow(image)
+        if titles is not None:
+            ax.set_title(titles[i])
+        ax.axis("off")
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
