@@ -1,0 +1,306 @@
+"""Load any photo a learner throws at the course as ``H×W×3 uint8 RGB``, and write PNGs safely.
+
+Decoding goes through Pillow, which knows the quirks of real files: EXIF
+orientation, palettes, grey and grey+alpha, 16-bit PNG/TIFF, CMYK JPEG. What
+cannot be used is refused with :class:`ImageLoadError`, whose message names the
+file and the reason, e.g.::
+
+    ImageLoadError: data/x.jpg is not an image (first bytes b'<htm')
+
+Writing is atomic (a temporary file in the same folder, then a rename) and never
+replaces an existing file unless ``overwrite=True``: a crash or a second run
+cannot leave half a PNG or silently destroy a learner's result.
+
+This is the only module that talks to image files; BGR never leaves OpenCV
+calls elsewhere, because nothing else reads files.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+DEFAULT_MAX_PIXELS = 50_000_000
+"""Refuse images with more pixels than this (a 50-megapixel photo is ~150 MB as RGB)."""
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+"""File endings that :func:`load_folder` treats as images."""
+
+
+class ImageLoadError(ValueError):
+    """An image file that the course cannot use; the message names the file and why."""
+
+
+class ImageTooSmallError(ImageLoadError):
+    """A readable image that is smaller than the caller needs."""
+
+
+def _describe(source: str | os.PathLike) -> str:
+    return os.fspath(source)
+
+
+def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+               min_side: int | None = None, background: tuple[int, int, int] = (255, 255, 255)
+               ) -> np.ndarray:
+    """Return the photo at ``path`` as an ``H×W×3 uint8`` RGB array, upright.
+
+    Parameters
+    ----------
+    path : str or Path
+        Any image file Pillow can decode (PNG, JPEG incl. CMYK, TIFF, BMP, GIF, WebP).
+    max_pixels : int
+        Refuse images with more pixels than this (decompression bombs, huge scans).
+    min_side : int, optional
+        Refuse images whose shorter side is below this many pixels.
+    background : RGB triple
+        Transparent pixels (RGBA, grey+alpha, palettes with transparency) are
+        composited onto this colour; use :func:`load_rgba` to keep the alpha.
+
+    Raises
+    ------
+    ImageLoadError
+        Missing, empty, truncated, not an image, or larger than ``max_pixels``.
+    ImageTooSmallError
+        Shorter side below ``min_side``.
+
+    Examples
+    --------
+    >>> rgb = load_image("data/demo/images/box.png")          # doctest: +SKIP
+    >>> rgb.shape, rgb.dtype                                   # doctest: +SKIP
+    ((240, 320, 3), dtype('uint8'))
+    """
+    rgb, alpha = load_rgba(path, max_pixels=max_pixels, min_side=min_side)
+    return _flatten(rgb, alpha, background)
+
+
+def decode_image(data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+                 min_side: int | None = None,
+                 background: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
+    """Return image ``data`` (the bytes of a file, e.g. an upload) as ``H×W×3 uint8`` RGB.
+
+    ``name`` is only used in error messages, so a learner sees which upload failed.
+    Same rules as :func:`load_image`.
+    """
+    rgb, alpha = decode_rgba(data, name, max_pixels=max_pixels, min_side=min_side)
+    return _flatten(rgb, alpha, background)
+
+
+def load_rgba(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+              min_side: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(rgb, alpha)``: ``H×W×3 uint8`` and ``H×W float32`` in [0, 1], upright.
+
+    Images without transparency get ``alpha`` of ones. Same errors as :func:`load_image`.
+    """
+    name = _describe(path)
+    p = Path(path)
+    if not p.exists():
+        raise ImageLoadError(f"{name} does not exist")
+    if p.is_dir():
+        raise ImageLoadError(f"{name} is a folder, not an image file")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ImageLoadError(f"{name} cannot be read: {exc.strerror or exc}") from exc
+    return decode_rgba(data, name, max_pixels=max_pixels, min_side=min_side)
+
+
+def decode_rgba(data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+                min_side: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(rgb, alpha)`` decoded from the bytes of an image file called ``name``."""
+    if max_pixels <= 0:
+        raise ValueError(f"max_pixels must be positive, got {max_pixels}")
+    if min_side is not None and min_side <= 0:
+        raise ValueError(f"min_side must be positive, got {min_side}")
+    if len(data) == 0:
+        raise ImageLoadError(f"{name} is empty (0 bytes)")
+    image = _open_checked(data, name, max_pixels)
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageLoadError(f"{name} is truncated or corrupt: {exc}") from exc
+    try:
+        image = ImageOps.exif_transpose(image)
+    except Exception as exc:  # a broken EXIF block should not make a good photo unusable
+        warnings.warn(f"{name}: EXIF orientation ignored ({exc})", stacklevel=2)
+    rgb, alpha = _to_rgb_alpha(image, name)
+    height, width = alpha.shape
+    if min_side is not None and min(height, width) < min_side:
+        raise ImageTooSmallError(
+            f"{name} is {width}×{height} pixels; this needs at least {min_side} pixels "
+            f"on each side — use a larger photo"
+        )
+    return rgb, alpha
+
+
+def _open_checked(data: bytes, name: str, max_pixels: int) -> Image.Image:
+    """Open without decoding pixels, refusing non-images and oversize images by their header."""
+    with warnings.catch_warnings():
+        # Pillow's own bomb check warns or raises at its global limit; ours is per call.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        old_limit = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            image = Image.open(io.BytesIO(data))
+        except UnidentifiedImageError as exc:
+            raise ImageLoadError(
+                f"{name} is not an image Pillow can read (first bytes {data[:8]!r})"
+            ) from exc
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ImageLoadError(f"{name} is truncated or corrupt: {exc}") from exc
+        finally:
+            Image.MAX_IMAGE_PIXELS = old_limit
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise ImageLoadError(f"{name} has no pixels ({width}×{height})")
+    if width * height > max_pixels:
+        raise ImageLoadError(
+            f"{name} is {width}×{height} = {width * height:,} pixels, above the limit of "
+            f"{max_pixels:,} (a decompression bomb or a huge scan); downscale it first"
+        )
+    return image
+
+
+def _to_rgb_alpha(image: Image.Image, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Convert any Pillow mode to ``(H×W×3 uint8, H×W float32)``."""
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # 16-bit (or 32-bit integer) grey: scale the full range to 8 bits, not clip it.
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if mode.startswith("I;16") or values.max() <= 65535 else values.max()
+        grey = np.clip(np.rint(values / top * 255.0), 0, 255).astype(np.uint8)
+        return np.repeat(grey[:, :, None], 3, axis=2), np.ones(grey.shape, np.float32)
+    if mode == "F":
+        values = np.asarray(image, dtype=np.float64)
+        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+        scale = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+        grey = np.rint(np.nan_to_num(scale) * 255).astype(np.uint8)
+        return np.repeat(grey[:, :, None], 3, axis=2), np.ones(grey.shape, np.float32)
+    has_alpha = mode in ("RGBA", "LA", "La", "RGBa", "PA") or (
+        mode == "P" and "transparency" in image.info
+    ) or (mode in ("L", "RGB") and "transparency" in image.info)
+    try:
+        converted = image.convert("RGBA" if has_alpha else "RGB")
+    except (OSError, ValueError) as exc:
+        raise ImageLoadError(f"{name} has pixel mode {mode!r}, which cannot be converted to RGB: {exc}") from exc
+    array = np.asarray(converted)
+    if has_alpha:
+        rgb = np.ascontiguousarray(array[:, :, :3])
+        alpha = array[:, :, 3].astype(np.float32) / 255.0
+    else:
+        rgb = np.ascontiguousarray(array)
+        alpha = np.ones(array.shape[:2], np.float32)
+    return rgb, alpha
+
+
+def _flatten(rgb: np.ndarray, alpha: np.ndarray, background: tuple[int, int, int]) -> np.ndarray:
+    if np.all(alpha == 1.0):
+        return rgb
+    back = np.asarray(background, dtype=np.float32).reshape(1, 1, 3)
+    a = alpha[:, :, None]
+    out = a * rgb.astype(np.float32) + (1.0 - a) * back
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def save_png(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | None = None, *,
+             overwrite: bool = False) -> Path:
+    """Write ``rgb`` (and ``alpha`` as the PNG's transparency) to ``path``; return the path.
+
+    Parameters
+    ----------
+    rgb : H×W×3 uint8
+    alpha : H×W float in [0, 1] or bool, optional
+        Written as an 8-bit alpha channel (an RGBA PNG, the usual cut-out format).
+    overwrite : bool
+        Without it, an existing file is never replaced (``FileExistsError``).
+
+    The file appears complete or not at all: it is written to a temporary file
+    in the same folder and then renamed into place.
+    """
+    target = Path(path)
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"rgb must be H×W×3 uint8, got shape {rgb.shape} dtype {rgb.dtype}")
+    if alpha is not None:
+        alpha = np.asarray(alpha)
+        if alpha.shape != rgb.shape[:2]:
+            raise ValueError(f"alpha has shape {alpha.shape}, but rgb is {rgb.shape[:2]}")
+        a = alpha.astype(np.float32)
+        if a.size and (np.nanmin(a) < 0 or np.nanmax(a) > 1 or np.isnan(a).any()):
+            raise ValueError("alpha must lie in [0, 1] with no NaN")
+        a8 = np.rint(a * 255).astype(np.uint8)
+        image = Image.fromarray(np.dstack([rgb, a8]), mode="RGBA")
+    else:
+        image = Image.fromarray(rgb, mode="RGB")
+    if target.suffix.lower() != ".png":
+        raise ValueError(f"save_png writes PNG files; {target} does not end in .png")
+    if not target.parent.exists():
+        raise FileNotFoundError(f"cannot write {target}: folder {target.parent} does not exist")
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{target} already exists; pass overwrite=True to replace it")
+
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            image.save(handle, format="PNG")
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(tmp_name, target)
+        else:
+            # link() fails if the target appeared meanwhile, so a race cannot clobber it.
+            try:
+                os.link(tmp_name, target)
+            except FileExistsError:
+                raise FileExistsError(
+                    f"{target} already exists; pass overwrite=True to replace it"
+                ) from None
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    return target
+
+
+@dataclass
+class FolderLoad:
+    """What :func:`load_folder` read: the images by path, and each failure with its reason."""
+
+    images: dict[Path, np.ndarray] = field(default_factory=dict)
+    errors: dict[Path, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """Return one line per failure after a count, for printing in a lesson."""
+        lines = [f"loaded {len(self.images)} image(s), {len(self.errors)} failed"]
+        lines += [f"  {reason}" for reason in self.errors.values()]
+        return "\n".join(lines)
+
+
+def load_folder(paths: str | os.PathLike | Iterable[str | os.PathLike], *,
+                max_pixels: int = DEFAULT_MAX_PIXELS, min_side: int | None = None) -> FolderLoad:
+    """Load every image in a folder (or a list of paths), never stopping at a bad file.
+
+    Returns a :class:`FolderLoad` with the good images and, for each bad one,
+    the :class:`ImageLoadError` message naming the file and the reason.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        folder = Path(paths)
+        if not folder.is_dir():
+            raise ImageLoadError(f"{folder} is not a folder")
+        files = sorted(p for p in folder.iterdir()
+                       if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    else:
+        files = [Path(p) for p in paths]
+    result = FolderLoad()
+    for file in files:
+        try:
+            result.images[file] = load_image(file, max_pixels=max_pixels, min_side=min_side)
+        except ImageLoadError as exc:
+            result.errors[file] = str(exc)
+    return result
