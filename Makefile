@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.course-installed
 CONSTRAINTS := requirements/constraints.txt
 PORT   ?= 8888
 LAB_ARGS ?=
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
@@ -33,7 +35,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 setup: $(STAMP)
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

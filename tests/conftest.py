@@ -1,11 +1,10 @@
-"""Shared test set-up: quiet TensorFlow, a headless matplotlib, notebook timings in the summary."""
+"""Shared test set-up: quiet TensorFlow, notebook timings in the summary."""
 
 from __future__ import annotations
 
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 NOTEBOOK_SECONDS: dict[str, float] = {}
 """Filled by tests/test_notebooks.py: each executed notebook's wall time."""
