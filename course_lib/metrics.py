@@ -28,11 +28,11 @@ def _check_pair(pred, truth, names=("pred", "truth")) -> tuple[np.ndarray, np.nd
     for value, name in zip((pred, truth), names):
         if value.ndim != 2:
             raise ValueError(f"{name} must be an H×W mask, got shape {value.shape}")
-        if value.dtype != bool and value.size and (np.nanmin(value) < 0 or np.nanmax(value) > 1):
-            raise ValueError(f"{name} must be bool or lie in [0, 1], got values "
-                             f"{np.nanmin(value):.3g}..{np.nanmax(value):.3g}")
         if value.dtype != bool and np.isnan(value).any():
             raise ValueError(f"{name} contains NaN")
+        if value.dtype != bool and value.size and (value.min() < 0 or value.max() > 1):
+            raise ValueError(f"{name} must be bool or lie in [0, 1], got values "
+                             f"{value.min():.3g}..{value.max():.3g}")
     if pred.shape != truth.shape:
         raise ValueError(f"{names[0]} has shape {pred.shape} but {names[1]} has {truth.shape}")
     return pred, truth
