@@ -36,7 +36,7 @@ from course_lib.synth_products import PRODUCT_KINDS, render_product
 DIFFICULTIES = ("easy", "medium", "hard")
 """Difficulty levels, in order."""
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bumped whenever the pictures change, so cached datasets are rebuilt."""
 
 BACKGROUNDS_BY_DIFFICULTY = {
@@ -48,8 +48,11 @@ BACKGROUNDS_BY_DIFFICULTY = {
 
 _DEFAULT_DIFFICULTY = {"studio": "easy", "gradient": "easy", "paper": "easy", "texture": "medium",
                        "photo": "hard", "clutter": "hard", "matched": "hard"}
-# colour distance (RGB, 0..√3) between product and background mean that each difficulty asks for
+# colour distance (RGB, 0..√3) and brightness difference (luma, 0..1) between the product and the
+# background's mean that each difficulty asks for: easy products stand out even in grey
 _CONTRAST = {"easy": (0.55, 2.0), "medium": (0.25, 0.6), "hard": (0.0, 2.0)}
+_LUMA_GAP = {"easy": (0.3, 1.0), "medium": (0.05, 0.3), "hard": (0.0, 1.0)}
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 @dataclass
@@ -105,15 +108,17 @@ def _product_colour(rng: np.random.Generator, background_mean: np.ndarray, diffi
     if white_on_white:
         return np.clip(np.array([0.95, 0.95, 0.94]) + rng.normal(0, 0.015, 3), 0, 1).astype(np.float32)
     lo, hi = _CONTRAST[difficulty]
+    luma_lo, luma_hi = _LUMA_GAP[difficulty]
     best, best_gap = None, np.inf
-    for _ in range(60):
+    for _ in range(80):
         colour = rng.uniform(0.03, 0.97, 3)
         if rng.random() < 0.3:  # some saturated colours, as product photos have
             colour[int(rng.integers(3))] = rng.uniform(0.0, 0.15)
         d = float(np.linalg.norm(colour - background_mean))
-        if lo <= d <= hi:
+        luma = float(abs(_LUMA @ (colour - background_mean)))
+        if lo <= d <= hi and luma_lo <= luma <= luma_hi:
             return colour.astype(np.float32)
-        gap = lo - d if d < lo else d - hi
+        gap = max(lo - d, d - hi, 0) + max(luma_lo - luma, luma - luma_hi, 0)
         if gap < best_gap:
             best, best_gap = colour, gap
     return best.astype(np.float32)
@@ -208,12 +213,12 @@ def make_sample(seed_or_rng, size=256, difficulty: str | None = None, *, product
         colour = _product_colour(rng, back_mean, "hard", False)
         back = make_background("matched", rng, h, w, product_colour=colour)
     else:
-        back = make_background(background, rng, h, w)
+        back = make_background(background, rng, h, w, gentle=difficulty == "easy")
         back_mean = back.reshape(-1, 3).mean(axis=0)
         colour = _product_colour(rng, back_mean, difficulty, white_on_white)
 
     fore, alpha = render_product(product, rng, h, w, colour)
-    strength = {"easy": rng.uniform(0.1, 0.35), "medium": rng.uniform(0.3, 0.6),
+    strength = {"easy": rng.uniform(0.08, 0.25), "medium": rng.uniform(0.3, 0.6),
                 "hard": rng.uniform(0.2, 0.6)}[difficulty]
     shadow = _shadow(rng, alpha, strength)
     back = back * (1.0 - shadow)[:, :, None]

@@ -63,9 +63,15 @@ def studio(rng: np.random.Generator, h: int, w: int, tone: float | None = None) 
     return np.clip((sweep * vignette)[:, :, None] * tint, 0, 1).astype(np.float32)
 
 
-def gradient(rng: np.random.Generator, h: int, w: int, colours=None) -> np.ndarray:
-    """Return a smooth two-colour gradient at a random angle."""
-    c0, c1 = colours if colours is not None else rng.uniform(0.15, 0.95, size=(2, 3))
+def gradient(rng: np.random.Generator, h: int, w: int, colours=None, gentle: bool = False) -> np.ndarray:
+    """Return a smooth two-colour gradient at a random angle (``gentle``: two close colours)."""
+    if colours is not None:
+        c0, c1 = colours
+    elif gentle:
+        c0 = rng.uniform(0.15, 0.95, size=3)
+        c1 = np.clip(c0 + rng.normal(0, 0.08, size=3), 0, 1)
+    else:
+        c0, c1 = rng.uniform(0.15, 0.95, size=(2, 3))
     t = _linear_ramp(rng, h, w)[:, :, None]
     return ((1 - t) * np.asarray(c0, np.float32) + t * np.asarray(c1, np.float32)).astype(np.float32)
 
@@ -138,12 +144,15 @@ def matched(rng: np.random.Generator, h: int, w: int, product_colour) -> np.ndar
     return gradient(rng, h, w, (colour, other))
 
 
-def make_background(kind: str, rng: np.random.Generator, h: int, w: int, product_colour=None) -> np.ndarray:
-    """Return an ``H×W×3 float32`` background of the named kind."""
+def make_background(kind: str, rng: np.random.Generator, h: int, w: int, product_colour=None,
+                    gentle: bool = False) -> np.ndarray:
+    """Return an ``H×W×3 float32`` background of the named kind (``gentle``: a gradient of close colours)."""
     if kind == "matched":
         if product_colour is None:
             raise ValueError("background 'matched' needs product_colour")
         return matched(rng, h, w, product_colour)
+    if kind == "gradient":
+        return gradient(rng, h, w, gentle=gentle)
     builders = {"studio": studio, "gradient": gradient, "paper": paper, "texture": texture,
                 "photo": photo, "clutter": clutter}
     if kind not in builders:
