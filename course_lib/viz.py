@@ -114,3 +114,98 @@ def show_panels(images: Sequence[np.ndarray], titles: Sequence[str] | None = Non
         fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+# --- masks over images -------------------------------------------------------------------
+
+_FP_RGB = (215, 25, 28)     # background taken for product
+_FN_RGB = (44, 123, 182)    # product that was missed
+_TP_RGB = (235, 235, 235)
+_TN_RGB = (40, 40, 40)
+
+
+def _hex_to_rgb(colour: str) -> np.ndarray:
+    colour = colour.lstrip("#")
+    return np.array([int(colour[i:i + 2], 16) for i in (0, 2, 4)], np.float32)
+
+
+def overlay(rgb: np.ndarray, mask: np.ndarray, *, strength: float = 0.45) -> np.ndarray:
+    """Return ``rgb`` with the product tinted in the object colour and the background dimmed and tinted.
+
+    ``mask``: H×W bool or float alpha (tints in proportion). Returns H×W×3 uint8.
+    """
+    rgb = np.asarray(rgb)
+    a = _as_alpha(np.asarray(mask, np.float32) if np.asarray(mask).dtype == bool else mask, rgb.shape[:2])
+    a = a[:, :, None]
+    base = rgb.astype(np.float32)
+    obj = (1 - strength) * base + strength * _hex_to_rgb(OBJECT_COLOUR)
+    back = 0.55 * ((1 - strength) * base + strength * _hex_to_rgb(BACKGROUND_COLOUR))
+    return np.clip(np.rint(a * obj + (1 - a) * back), 0, 255).astype(np.uint8)
+
+
+def error_map(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Return an H×W×3 uint8 picture of the errors: red = false positive, blue = false negative.
+
+    Correct product is light grey, correct background dark grey. Float masks are
+    read as ``>= 0.5``. Use :func:`error_legend` for a matplotlib legend.
+    """
+    p = np.asarray(pred)
+    t = np.asarray(truth)
+    if p.shape != t.shape:
+        raise ValueError(f"pred has shape {p.shape} but truth has {t.shape}")
+    p = p if p.dtype == bool else p >= 0.5
+    t = t if t.dtype == bool else t >= 0.5
+    out = np.empty(p.shape + (3,), np.uint8)
+    out[p & t] = _TP_RGB
+    out[~p & ~t] = _TN_RGB
+    out[p & ~t] = _FP_RGB
+    out[~p & t] = _FN_RGB
+    return out
+
+
+def error_legend(ax, **kwargs):
+    """Add the legend of :func:`error_map`'s colours to a matplotlib axes."""
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=np.array(c) / 255, label=label) for c, label in
+               ((_TP_RGB, "product, found"), (_FN_RGB, "product, missed (FN)"),
+                (_FP_RGB, "background kept (FP)"), (_TN_RGB, "background, removed"))]
+    return ax.legend(handles=handles, **{"loc": "lower right", "fontsize": 7, **kwargs})
+
+
+def method_grid(rgb: np.ndarray, masks: dict, truth: np.ndarray | None = None, *,
+                score=None, panel_size: float = 2.6, suptitle: str | None = None):
+    """Draw one column per method: the overlay, the cut-out on a checkerboard, and the error map.
+
+    ``masks``: ``{method name: mask}``. With ``truth``, each title carries the
+    score (``score(mask, truth)``, IoU by default) and a third row shows the errors.
+    Returns the matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if not masks:
+        raise ValueError("masks is empty: give at least one method name → mask")
+    if score is None:
+        from course_lib.metrics import iou as score
+    rows = 3 if truth is not None else 2
+    fig, axes = plt.subplots(rows, len(masks), figsize=(panel_size * len(masks), panel_size * rows),
+                             squeeze=False)
+    for col, (name, mask) in enumerate(masks.items()):
+        alpha = np.asarray(mask, np.float32)
+        title = name if truth is None else f"{name}\nIoU {score(mask, truth):.3f}"
+        axes[0, col].imshow(overlay(rgb, alpha))
+        axes[0, col].set_title(title, fontsize=10)
+        axes[1, col].imshow(composite(rgb, alpha, "checkerboard"))
+        if truth is not None:
+            axes[2, col].imshow(error_map(mask, truth))
+        for ax in axes[:, col]:
+            ax.axis("off")
+    axes[0, 0].text(-0.08, 0.5, "overlay", transform=axes[0, 0].transAxes, rotation=90, va="center", ha="right")
+    axes[1, 0].text(-0.08, 0.5, "cut-out", transform=axes[1, 0].transAxes, rotation=90, va="center", ha="right")
+    if truth is not None:
+        axes[2, 0].text(-0.08, 0.5, "errors", transform=axes[2, 0].transAxes, rotation=90, va="center", ha="right")
+        error_legend(axes[2, -1])
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,50 @@
+"""course_lib.viz: compositing arithmetic, colours, and that figures are built without error."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+from course_lib import viz
+
+
+def test_composite_extremes_and_half():
+    rgb = np.full((2, 2, 3), 200, np.uint8)
+    assert np.all(viz.composite(rgb, np.ones((2, 2)), "white") == 200)
+    assert np.all(viz.composite(rgb, np.zeros((2, 2)), "white") == 255)
+    assert np.all(viz.composite(rgb, np.full((2, 2), 0.5), (0, 0, 0)) == 100)
+
+
+def test_composite_rejects_bad_alpha_and_background():
+    rgb = np.zeros((2, 2, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        viz.composite(rgb, np.full((2, 2), 2.0))
+    with pytest.raises(ValueError, match="background='sky'"):
+        viz.composite(rgb, np.ones((2, 2)), "sky")
+
+
+def test_error_map_colours():
+    pred = np.array([[True, True, False, False]])
+    truth = np.array([[True, False, True, False]])
+    out = viz.error_map(pred, truth)
+    assert tuple(out[0, 1]) == viz._FP_RGB and tuple(out[0, 2]) == viz._FN_RGB
+    assert tuple(out[0, 0]) == viz._TP_RGB and tuple(out[0, 3]) == viz._TN_RGB
+
+
+def test_overlay_tints_object_and_dims_background():
+    rgb = np.full((1, 2, 3), 128, np.uint8)
+    out = viz.overlay(rgb, np.array([[True, False]]))
+    assert out[0, 0, 0] > out[0, 0, 2]            # orange tint on the product
+    assert out[0, 1].sum() < out[0, 0].sum()      # background dimmed
+
+
+def test_method_grid_titles_carry_scores():
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    truth = np.zeros((8, 8), bool); truth[2:6, 2:6] = True
+    fig = viz.method_grid(rgb, {"perfect": truth, "empty": np.zeros((8, 8), bool)}, truth)
+    titles = [ax.get_title() for ax in fig.axes[:2]]
+    assert "IoU 1.000" in titles[0] and "IoU 0.000" in titles[1]
