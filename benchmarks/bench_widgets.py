@@ -1,0 +1,49 @@
+"""Slider redraw time of each lesson-01 panel at 256×256, against the cost of drawing alone.
+
+    .venv/bin/python benchmarks/bench_widgets.py [--size 256] [--repeats 15]
+
+A redraw = compute the mask + build the picture strip + PNG-encode + score. The
+reference is the same redraw with the mask computation skipped, measured in the
+same run, so the ratio shows what the method itself costs. Goal: under 0.3 s
+for every family except GrabCut.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from course_lib import synth, widgets
+
+
+def median_ms(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args()
+    sample = synth.make_sample(3, size=args.size, difficulty="medium")
+    print(f"redraw at {args.size}×{args.size}, median of {args.repeats}")
+    print(f"{'family':12s} {'redraw ms':>10s} {'draw-only ms':>13s} {'ratio':>7s}  under 0.3 s?")
+    for name in widgets.FAMILIES:
+        panel = widgets.MethodPanel(name, sample.rgb, sample.alpha)
+        total = median_ms(panel.redraw, args.repeats if name != "grabcut" else 5)
+        fixed = panel.mask
+        panel.compute_mask = lambda: fixed        # the reference: everything but the method
+        draw = median_ms(panel.redraw, args.repeats)
+        ok = "yes" if total < 300 else ("no (expected: GrabCut)" if name == "grabcut" else "NO")
+        print(f"{name:12s} {total:10.1f} {draw:13.1f} {total / draw:7.1f}  {ok}")
+
+
+if __name__ == "__main__":
+    main()
