@@ -1,0 +1,91 @@
+"""Run the U-Net on a photo of any size and get its alpha back at full resolution.
+
+The course text's §5.2 code resizes the photo to the network's size and then
+applies the small mask to the full-size image, reads the output as if it were
+NCHW, and feeds OpenCV's BGR to a model trained on RGB (ERRATA item 6).
+:func:`predict_alpha` does each of those steps right:
+
+1. scale the RGB photo so its longer side is the working size, keeping the aspect ratio;
+2. pad it (replicating the edge) to a square the network accepts;
+3. predict, take the object channel of the NHWC output, ``[..., 1]``;
+4. cut the padding off and resize the probability back to the photo's size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from course_lib.config import DATA_DIR
+
+MODEL_PATH = DATA_DIR / "models" / "unet.keras"
+"""Where the shipped checkpoint lives (re-create it with ``make model``)."""
+
+WORK_SIZE = 128
+"""The side the shipped model was trained at; photos are scaled to it before prediction."""
+
+
+def load_pretrained(path: str | Path = MODEL_PATH):
+    """Return the shipped U-Net (uncompiled), loaded with ``safe_mode=True``.
+
+    Raises FileNotFoundError with the command that re-creates it when the file is missing.
+    """
+    import keras
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `make model` to train the course's U-Net "
+                                "(about an hour on a laptop CPU), or restore it with git")
+    return keras.saving.load_model(path, safe_mode=True, compile=False)
+
+
+def _letterbox(rgb: np.ndarray, size: int, multiple: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """Return (padded float32 image in [0, 1], (height, width) of the scaled photo inside it)."""
+    h, w = rgb.shape[:2]
+    scale = size / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    scaled = cv2.resize(rgb, (nw, nh), interpolation=interpolation)
+    side = int(np.ceil(size / multiple) * multiple)
+    padded = cv2.copyMakeBorder(scaled, 0, side - nh, 0, side - nw, cv2.BORDER_REPLICATE)
+    return padded.astype(np.float32) / 255.0, (nh, nw)
+
+
+def _check_rgb(rgb) -> np.ndarray:
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"rgb must be an H×W×3 uint8 RGB image, got shape {rgb.shape} dtype {rgb.dtype}")
+    if min(rgb.shape[:2]) < 1:
+        raise ValueError(f"rgb has no pixels: shape {rgb.shape}")
+    return rgb
+
+
+def predict_alpha_batch(model, images, *, size: int = WORK_SIZE, multiple: int = 16,
+                        batch_size: int = 16) -> list[np.ndarray]:
+    """Return the object probability (H×W float32 in [0, 1]) of each RGB image, at each image's own size."""
+    images = [_check_rgb(im) for im in images]
+    if not images:
+        return []
+    boxes, inputs = [], []
+    for rgb in images:
+        x, box = _letterbox(rgb, size, multiple)
+        inputs.append(x)
+        boxes.append(box)
+    probs = model.predict(np.stack(inputs), batch_size=batch_size, verbose=0)
+    out = []
+    for rgb, (nh, nw), p in zip(images, boxes, probs):
+        obj = p[:nh, :nw, 1]                          # NHWC: the object channel, not p[0, :, :]
+        full = cv2.resize(obj, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
+        out.append(np.clip(full, 0.0, 1.0).astype(np.float32))
+    return out
+
+
+def predict_alpha(model, rgb: np.ndarray, *, size: int = WORK_SIZE, multiple: int = 16) -> np.ndarray:
+    """Return the object probability of one ``H×W×3 uint8`` RGB photo as an ``H×W float32`` alpha.
+
+    Any size and aspect ratio: the photo is letterboxed to ``size`` for the
+    network and the prediction is brought back to the photo's full resolution.
+    """
+    return predict_alpha_batch(model, [rgb], size=size, multiple=multiple)[0]

@@ -1,0 +1,140 @@
+"""Training the U-Net: loss (cross-entropy + Dice), IoU metric, callbacks, and a fit helper.
+
+The data pipeline is :func:`course_lib.datasets.as_tf_dataset` (flips, scale and
+crop, colour jitter when ``augment=True``); this module adds what the network
+needs around it. Targets are the soft alpha (``N×H×W×1``); the loss turns them
+into two-channel targets ``[1 − α, α]`` for the softmax output.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import ops
+
+
+def _two_channel(alpha):
+    alpha = ops.cast(alpha, "float32")
+    return ops.concatenate([1.0 - alpha, alpha], axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+def dice_loss(y_true, y_pred, smooth: float = 1.0):
+    """Return ``1 − Dice`` of the object channel per image, averaged (soft, differentiable)."""
+    alpha = ops.cast(y_true[..., 0], "float32")
+    p = y_pred[..., 1]
+    inter = ops.sum(alpha * p, axis=(1, 2))
+    total = ops.sum(alpha, axis=(1, 2)) + ops.sum(p, axis=(1, 2))
+    return 1.0 - ops.mean((2.0 * inter + smooth) / (total + smooth))
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class CrossEntropyDice(keras.losses.Loss):
+    """Per-pixel categorical cross-entropy plus ``dice_weight`` × Dice loss.
+
+    Cross-entropy is the right loss for a per-pixel classifier (ERRATA item 8,
+    not MSE); the Dice term keeps small products from being ignored.
+    """
+
+    def __init__(self, dice_weight: float = 1.0, name: str = "ce_dice", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.dice_weight = dice_weight
+
+    def call(self, y_true, y_pred):
+        target = _two_channel(y_true)
+        probs = ops.clip(y_pred, 1e-7, 1.0 - 1e-7)
+        ce = -ops.mean(ops.sum(target * ops.log(probs), axis=-1))
+        return ce + self.dice_weight * dice_loss(y_true, y_pred)
+
+    def get_config(self):
+        return {**super().get_config(), "dice_weight": self.dice_weight}
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class MaskIoU(keras.metrics.Metric):
+    """IoU of ``object probability >= 0.5`` against ``alpha >= 0.5``, accumulated over all pixels seen."""
+
+    def __init__(self, name: str = "iou", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.intersection = self.add_variable(shape=(), initializer="zeros", name="intersection")
+        self.union = self.add_variable(shape=(), initializer="zeros", name="union")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        t = ops.cast(y_true[..., 0] >= 0.5, "float32")
+        p = ops.cast(y_pred[..., 1] >= 0.5, "float32")
+        self.intersection.assign_add(ops.sum(t * p))
+        self.union.assign_add(ops.sum(ops.maximum(t, p)))
+
+    def result(self):
+        return ops.where(self.union > 0, self.intersection / ops.maximum(self.union, 1.0), 1.0)
+
+    def reset_state(self):
+        self.intersection.assign(0.0)
+        self.union.assign(0.0)
+
+
+def compile_unet(model: keras.Model, *, learning_rate: float = 2e-3, dice_weight: float = 1.0) -> keras.Model:
+    """Compile ``model`` with Adam, :class:`CrossEntropyDice` and :class:`MaskIoU`; return it."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=CrossEntropyDice(dice_weight),
+                  metrics=[MaskIoU()])
+    return model
+
+
+class ProgressLine(keras.callbacks.Callback):
+    """Print one plain line per epoch (for scripts and logs): loss, IoU, validation, time."""
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        parts = [f"{k} {v:.4f}" for k, v in logs.items() if k != "learning_rate"]
+        print(f"epoch {epoch + 1:3d}  " + "  ".join(parts) + f"  [{time.perf_counter() - self.start:.0f} s]",
+              flush=True)
+
+
+class LivePlot(keras.callbacks.Callback):
+    """Redraw the loss and IoU curves in the notebook after every epoch (one figure, updated in place)."""
+
+    def on_train_begin(self, logs=None):
+        from IPython.display import display
+
+        self.history: dict[str, list[float]] = {}
+        self.handle = display("training starts…", display_id=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        import matplotlib.pyplot as plt
+
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3))
+        for ax, key in zip(axes, ("loss", "iou")):
+            for prefix, style in (("", "-"), ("val_", "--")):
+                if prefix + key in self.history:
+                    ax.plot(range(1, epoch + 2), self.history[prefix + key], style, label=prefix + key or key)
+            ax.set_xlabel("epoch"); ax.set_ylabel(key); ax.legend(); ax.set_title(key)
+        fig.tight_layout()
+        self.handle.update(fig)
+        plt.close(fig)
+
+
+def steps_for(n: int, batch_size: int) -> int:
+    """Return the number of batches that cover ``n`` samples."""
+    return max(1, math.ceil(n / batch_size))
+
+
+def save_history(history: keras.callbacks.History, path: str | Path) -> None:
+    """Write a Keras History's per-epoch numbers to a JSON file."""
+    data = {k: [float(v) for v in values] for k, values in history.history.items()}
+    Path(path).write_text(json.dumps(data, indent=1))
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and the backend, and make TensorFlow ops deterministic where it can."""
+    keras.utils.set_random_seed(seed)
+    np.random.seed(seed)
