@@ -154,3 +154,189 @@ def check_border_connected(fn: Callable[[np.ndarray], np.ndarray], *, verbose: b
              ("a ring with a pocket", (enclosed,)), ("random blobs", (rng.random((30, 40)) > 0.5,))]
     return run_cases("border_connected", fn, border_connected, cases,
                      compare=lambda n, y, r: compare_arrays(n, y, r, what="mask"), verbose=verbose)
+
+
+# --- lessons 02 and 03: convolution, pooling, softmax, the cross-entropy gradient -------------
+
+@dataclass
+class _Reference:
+    """The reference answer of one case, and wrong answers a student is likely to give, each with a hint."""
+
+    value: object
+    likely_mistakes: list[tuple[str, object]]
+
+
+def _hinted_compare(what: str = "output", rtol: float = 1e-5, atol: float = 1e-6):
+    """Return a ``compare`` for :func:`run_cases` that names a likely mistake when the answer matches one."""
+
+    def compare(name, yours, ref: _Reference) -> CheckResult:
+        verdict = compare_arrays(name, yours, ref.value, rtol=rtol, atol=atol, what=what)
+        if verdict.passed:
+            return verdict
+        try:
+            mine = np.asarray(yours, dtype=np.float64)
+        except (TypeError, ValueError):
+            return verdict
+        for hint, wrong in ref.likely_mistakes:
+            wrong = np.asarray(wrong, dtype=np.float64)
+            if mine.shape == wrong.shape and np.allclose(mine, wrong, rtol=rtol, atol=atol):
+                message = verdict.message.replace(": is padding missing?", "")   # the hint says it better
+                return CheckResult(name, False, "failed", f"{message} — {hint}")
+        return verdict
+
+    return compare
+
+
+def _conv_cases() -> list[tuple[str, tuple]]:
+    rng = np.random.default_rng(20)
+
+    def case(shape, kernel, bias=True):
+        x = rng.integers(-3, 4, shape).astype(np.float64)
+        w = rng.integers(-2, 3, kernel[:2] + (shape[3], kernel[2])).astype(np.float64)
+        b = rng.integers(1, 4, kernel[2]).astype(np.float64) if bias else np.zeros(kernel[2])
+        return x, w, b
+
+    return [
+        ('one channel, 3×3 kernel, padding="valid"', case((1, 5, 6, 1), (3, 3, 1), bias=False) + (1, "valid")),
+        ("2 channels in, 3 out, with bias", case((1, 5, 5, 2), (3, 3, 3)) + (1, "valid")),
+        ('stride 2, padding="valid"', case((1, 7, 8, 2), (3, 3, 2)) + (2, "valid")),
+        ('padding="same", 3×3 kernel', case((1, 5, 6, 2), (3, 3, 2)) + (1, "same")),
+        ('padding="same", stride 2 (TensorFlow puts the odd padding row at the bottom/right)',
+         case((1, 6, 6, 1), (3, 3, 2)) + (2, "same")),
+        ('a batch of 2, a 2×4 kernel, padding="same"', case((2, 5, 7, 3), (2, 4, 2)) + (1, "same")),
+    ]
+
+
+def check_conv2d(fn: Callable, *, verbose: bool = True) -> CheckResult:
+    """Check a student's ``conv2d(x, w, b, stride, padding) -> N×Ho×Wo×O`` against :func:`course_lib.scratch.conv2d`.
+
+    ``x`` is N×H×W×C, ``w`` kh×kw×C×O (TensorFlow's layout), ``b`` O, ``stride`` an
+    int, ``padding`` "valid" or "same". A wrong answer that matches a common
+    mistake (flipped kernel, bias left out, no padding, stride ignored) is named.
+    """
+    from course_lib import scratch
+
+    def reference(x, w, b, stride, padding):
+        mistakes = [
+            ("you flipped the kernel: that is true convolution, CNN layers compute cross-correlation "
+             "(no flip)", scratch.true_convolution2d(x, w, b, stride=stride, padding=padding)),
+            ("the bias b is missing", scratch.conv2d(x, w, stride=stride, padding=padding)),
+            (f"the stride is ignored: move the window {stride} pixels at a time",
+             scratch.conv2d(x, w, b, stride=1, padding=padding)),
+        ]
+        if padding == "same":
+            kh, kw = w.shape[:2]
+            top, bottom = scratch.same_padding(x.shape[1], kh, stride)
+            even = np.pad(x, ((0, 0), (kh // 2, kh // 2), (kw // 2, kw // 2), (0, 0)))
+            mistakes += [("padding is missing: with padding='same' pad the input with zeros "
+                          "so the output has ceil(H / stride) rows",
+                          scratch.conv2d(x, w, b, stride=stride, padding="valid")),
+                         (f"you padded {kh // 2} row(s) on each side; TensorFlow pads total // 2 before and "
+                          f"the rest after: here {top} above and {bottom} below (scratch.same_padding)",
+                          scratch.conv2d(even, w, b, stride=stride, padding="valid")
+                          if min(even.shape[1] - kh, even.shape[2] - kw) >= 0 else np.empty(0))]
+        return _Reference(scratch.conv2d(x, w, b, stride=stride, padding=padding), mistakes)
+
+    return run_cases("conv2d", fn, reference, _conv_cases(), compare=_hinted_compare(), verbose=verbose)
+
+
+def _pool_cases() -> list[tuple[str, tuple]]:
+    rng = np.random.default_rng(21)
+    return [
+        ("2×2 windows, stride 2, on 4×4", (rng.integers(0, 10, (1, 4, 4, 1)).astype(float), 2, 2)),
+        ("2×2, stride 2, on 5×7: the last row and column fit no window and are dropped",
+         (rng.integers(0, 10, (1, 5, 7, 2)).astype(float), 2, 2)),
+        ("3×3 windows, stride 2 (they overlap)", (rng.normal(size=(2, 7, 7, 2)), 3, 2)),
+        ("all values negative", (-1 - rng.random((1, 6, 6, 3)), 2, 2)),
+        ("3×3 windows, stride 1", (rng.normal(size=(1, 5, 6, 1)), 3, 1)),
+    ]
+
+
+def check_max_pool2d(fn: Callable, *, verbose: bool = True) -> CheckResult:
+    """Check a student's ``max_pool2d(x, size, stride) -> N×Ho×Wo×C`` ('valid' windows) against the reference.
+
+    ``Ho = (H − size) // stride + 1``. Names common mistakes: averaging instead
+    of the maximum, a window that moves one pixel at a time, a maximum started at 0.
+    """
+    from course_lib import scratch
+
+    def reference(x, size, stride):
+        ref = scratch.max_pool2d(x, size, stride, "valid")
+        mistakes = [("that is average pooling: take the maximum of each window",
+                     scratch.avg_pool2d(x, size, stride, "valid")),
+                    ("your window moves one pixel at a time (the text's formula, ERRATA 2): "
+                     "window (i, j) starts at row i·stride, column j·stride",
+                     scratch.max_pool2d(x, size, 1, "valid")),
+                    ("negative maxima came out as 0: start from the window's first value (or -inf), not 0",
+                     np.maximum(ref, 0)),
+                    ("you kept windows that stick out of the map: with 'valid' pooling "
+                     "Ho = (H − size) // stride + 1 and the leftover rows are dropped",
+                     scratch.max_pool2d(x, size, stride, "same"))]
+        return _Reference(ref, mistakes)
+
+    return run_cases("max_pool2d", fn, reference, _pool_cases(), compare=_hinted_compare(), verbose=verbose)
+
+
+def check_softmax(fn: Callable, *, verbose: bool = True) -> CheckResult:
+    """Check a student's ``softmax(z) -> same shape`` (over the last axis) against :func:`course_lib.scratch.softmax`.
+
+    One case has logits of about 1000: a softmax that does not subtract the
+    maximum first overflows there and returns NaN.
+    """
+    from course_lib import scratch
+
+    rng = np.random.default_rng(22)
+    cases = [("one row of 3 logits", (np.array([[1.0, 2.0, 3.0]]),)),
+             ("5 pixels × 2 classes", (rng.normal(size=(5, 2)) * 3,)),
+             ("an image of logits, 4×6×2", (rng.normal(size=(4, 6, 2)),)),
+             ("large logits (about 1000)", (np.array([[1000.0, 1001.0], [-1000.0, 1000.0]]),))]
+
+    def reference(z):
+        return _Reference(scratch.softmax(z), [("it sums to 1 over the wrong axis: use axis=-1 (the classes)",
+                                                scratch.softmax(z, axis=0))])
+
+    def compare(name, yours, ref):
+        verdict = _hinted_compare()(name, yours, ref)
+        if not verdict.passed and "NaN" in verdict.message:
+            return CheckResult(name, False, "failed", f"{verdict.message} — exp overflowed: subtract each "
+                                                      "row's maximum before np.exp (the result is the same)")
+        return verdict
+
+    return run_cases("softmax", fn, reference, cases, compare=compare, verbose=verbose)
+
+
+def check_softmax_cross_entropy(fn: Callable, *, verbose: bool = True) -> CheckResult:
+    """Check ``softmax_cross_entropy(logits, onehot) -> (loss, dlogits)`` (M×K each) against the reference.
+
+    ``loss`` is the mean over the M rows; ``dlogits = (softmax(logits) − onehot) / M``.
+    """
+    from course_lib import scratch
+
+    rng = np.random.default_rng(23)
+    cases = []
+    for label, m, k in (("4 pixels, 2 classes", 4, 2), ("10 pixels, 3 classes", 10, 3), ("1 pixel", 1, 2)):
+        cases.append((label, (rng.normal(size=(m, k)) * 2, np.eye(k)[rng.integers(0, k, m)])))
+
+    def reference(logits, onehot):
+        loss, cache = scratch.softmax_cross_entropy_forward(logits, onehot)
+        grad = scratch.softmax_cross_entropy_backward(1.0, cache)
+        return loss, grad, len(logits)
+
+    def compare(name, yours, ref):
+        loss, grad, m = ref
+        if not isinstance(yours, tuple) or len(yours) != 2:
+            return CheckResult(name, False, "failed", "return a pair (loss, dlogits)")
+        try:
+            your_loss = float(yours[0])
+        except (TypeError, ValueError):
+            return CheckResult(name, False, "failed", f"your loss is {yours[0]!r}, not one number")
+        if not np.isclose(your_loss, loss, rtol=1e-5, atol=1e-7):
+            hint = (" — the loss is the *mean* over the M pixels of −log p[true class]"
+                    if np.isclose(your_loss, loss * m) and m > 1 else "")
+            return CheckResult(name, False, "failed",
+                               f"your loss is {your_loss:.6g}, the reference gives {loss:.6g}{hint}")
+        mistakes = [("not divided by the number of pixels M (the loss is a mean)", grad * m),
+                    ("the sign is flipped: it is softmax − onehot", -grad)]
+        return _hinted_compare(what="dlogits")(name, yours[1], _Reference(grad, mistakes))
+
+    return run_cases("softmax_cross_entropy", fn, reference, cases, compare=compare, verbose=verbose)

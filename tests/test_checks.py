@@ -54,3 +54,94 @@ def test_border_connected_check(capsys):
 def test_a_crashing_answer_is_reported_not_raised():
     result = checks.check_otsu_threshold(lambda grey: 1 / 0, verbose=False)
     assert result.status == "failed" and "ZeroDivisionError" in result.message
+
+
+# --- lessons 02 and 03 ----------------------------------------------------------------------------
+
+from course_lib import scratch  # noqa: E402  (kept with the tests that use it)
+
+
+def _conv(x, w, b, stride, padding):
+    return scratch.conv2d(x, w, b, stride=stride, padding=padding)
+
+
+def _stub(*args):
+    raise NotImplementedError("write me")
+
+
+def test_conv2d_check_passes_the_reference_and_the_naive_loops(capsys):
+    assert checks.check_conv2d(_conv)
+    assert "✓ conv2d: all 6 cases" in capsys.readouterr().out
+    assert checks.check_conv2d(lambda x, w, b, s, p: scratch.conv2d_naive(x, w, b, stride=s, padding=p),
+                               verbose=False)
+    assert checks.check_conv2d(_stub, verbose=False).status == "not done"
+
+
+def test_conv2d_check_names_the_likely_mistake():
+    flipped = checks.check_conv2d(lambda x, w, b, s, p: scratch.true_convolution2d(x, w, b, stride=s, padding=p),
+                                  verbose=False)
+    assert "output[0, 0, 0, 0]" in flipped.message and "flipped the kernel" in flipped.message
+    no_bias = checks.check_conv2d(lambda x, w, b, s, p: _conv(x, w, 0 * b, s, p), verbose=False)
+    assert "'2 channels in, 3 out, with bias'" in no_bias.message and "bias b is missing" in no_bias.message
+    no_stride = checks.check_conv2d(lambda x, w, b, s, p: _conv(x, w, b, 1, p), verbose=False)
+    assert "shape (1, 5, 6, 2) but the reference has (1, 3, 3, 2)" in no_stride.message
+    assert "stride is ignored" in no_stride.message
+    no_padding = checks.check_conv2d(lambda x, w, b, s, p: _conv(x, w, b, s, "valid"), verbose=False)
+    assert "(1, 3, 4, 2) but the reference has (1, 5, 6, 2)" in no_padding.message
+    assert "padding is missing" in no_padding.message
+
+    def even_padding(x, w, b, s, p):
+        if p == "same":
+            x = np.pad(x, ((0, 0), (1, 1), (w.shape[1] // 2,) * 2, (0, 0)))
+        return _conv(x, w, b, s, "valid")
+
+    uneven = checks.check_conv2d(even_padding, verbose=False)
+    assert "stride 2" in uneven.message and "0 above and 1 below" in uneven.message
+
+
+def test_max_pool_check():
+    assert checks.check_max_pool2d(lambda x, k, s: scratch.max_pool2d(x, k, s), verbose=False)
+    assert checks.check_max_pool2d(_stub, verbose=False).status == "not done"
+    average = checks.check_max_pool2d(lambda x, k, s: scratch.avg_pool2d(x, k, s), verbose=False)
+    assert "average pooling" in average.message and "output[0, 0, 0, 0]" in average.message
+    sliding = checks.check_max_pool2d(lambda x, k, s: scratch.max_pool2d(x, k, 1), verbose=False)
+    assert "one pixel at a time" in sliding.message and "ERRATA 2" in sliding.message
+    zero_start = checks.check_max_pool2d(lambda x, k, s: np.maximum(scratch.max_pool2d(x, k, s), 0), verbose=False)
+    assert "'all values negative'" in zero_start.message and "not 0" in zero_start.message
+    ceil = checks.check_max_pool2d(lambda x, k, s: scratch.max_pool2d(x, k, s, "same"), verbose=False)
+    assert "(1, 3, 4, 2) but the reference has (1, 2, 3, 2)" in ceil.message and "dropped" in ceil.message
+
+
+def test_softmax_check():
+    assert checks.check_softmax(scratch.softmax, verbose=False)
+
+    def overflowing(z):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+
+    naive = checks.check_softmax(overflowing, verbose=False)
+    assert "large logits" in naive.message and "NaN" in naive.message and "subtract" in naive.message
+    wrong_axis = checks.check_softmax(lambda z: scratch.softmax(z, axis=0), verbose=False)
+    assert "wrong axis" in wrong_axis.message
+    assert checks.check_softmax(_stub, verbose=False).status == "not done"
+
+
+def _softmax_ce(logits, onehot):
+    loss, cache = scratch.softmax_cross_entropy_forward(logits, onehot)
+    return loss, scratch.softmax_cross_entropy_backward(1.0, cache)
+
+
+def test_softmax_cross_entropy_check():
+    assert checks.check_softmax_cross_entropy(_softmax_ce, verbose=False)
+    assert checks.check_softmax_cross_entropy(_stub, verbose=False).status == "not done"
+    summed = checks.check_softmax_cross_entropy(lambda l, o: (_softmax_ce(l, o)[0] * len(l), _softmax_ce(l, o)[1]),
+                                                verbose=False)
+    assert "your loss is" in summed.message and "mean" in summed.message
+    undivided = checks.check_softmax_cross_entropy(lambda l, o: (_softmax_ce(l, o)[0], _softmax_ce(l, o)[1] * len(l)),
+                                                   verbose=False)
+    assert "dlogits[0, 0]" in undivided.message and "not divided" in undivided.message
+    flipped = checks.check_softmax_cross_entropy(lambda l, o: (_softmax_ce(l, o)[0], -_softmax_ce(l, o)[1]),
+                                                 verbose=False)
+    assert "sign is flipped" in flipped.message
+    only_grad = checks.check_softmax_cross_entropy(lambda l, o: _softmax_ce(l, o)[1], verbose=False)
+    assert "return a pair (loss, dlogits)" in only_grad.message
