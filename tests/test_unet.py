@@ -141,6 +141,15 @@ def test_predict_alpha_letterboxes_to_a_multiple_and_keeps_rgb_order():
     assert fake.seen[0, 0, 0].tolist() == [1.0, 0.0, 0.0]       # red stays in channel 0, scaled to [0, 1]
 
 
+def test_predict_alpha_takes_one_model_through_many_working_sizes():
+    # Keras 3's predict() generalises to unknown sizes after a second shape, which bilinear up-sampling
+    # cannot trace; predict_alpha must keep working when a lesson changes the working size
+    model = unet.build_unet(None, base_filters=4, depth=2)
+    rgb = np.zeros((30, 40, 3), np.uint8)
+    for size in (32, 64, 48, 32):
+        assert inference.predict_alpha(model, rgb, size=size).shape == (30, 40)
+
+
 def test_predict_alpha_batch_handles_mixed_sizes():
     model = unet.build_unet(None, base_filters=4, depth=2)
     images = [np.zeros((40, 70, 3), np.uint8), np.zeros((90, 33, 3), np.uint8)]
@@ -159,3 +168,33 @@ def test_predict_alpha_refuses_non_rgb_input(bad):
 def test_missing_checkpoint_names_the_command_that_makes_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="make model"):
         inference.load_pretrained(tmp_path / "nope.keras")
+
+
+class _CountingModel(_ConstantModel):
+    def __init__(self):
+        self.calls = 0
+
+    def predict(self, x, batch_size=None, verbose=0):
+        self.calls += 1
+        return super().predict(x, batch_size, verbose)
+
+
+def test_alpha_cache_predicts_each_distinct_image_once():
+    fake = _CountingModel()
+    cache = inference.AlphaCache(fake, size=32)
+    a, b = np.zeros((20, 30, 3), np.uint8), np.full((20, 30, 3), 9, np.uint8)
+    cache.warm([a, b, a], batch_size=16)
+    assert fake.calls == 1 and len(cache) == 2
+    assert cache(a).shape == (20, 30) and fake.calls == 1
+    edited = a.copy()
+    edited[0, 0] = 1
+    cache(edited)
+    assert fake.calls == 2 and len(cache) == 3
+
+
+def test_alpha_cache_forgets_the_oldest_beyond_its_size():
+    cache = inference.AlphaCache(_CountingModel(), size=32, max_items=2)
+    images = [np.full((8, 8, 3), v, np.uint8) for v in range(3)]
+    for rgb in images:
+        cache(rgb)
+    assert len(cache) == 2
