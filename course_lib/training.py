@@ -123,6 +123,41 @@ class LivePlot(keras.callbacks.Callback):
         plt.close(fig)
 
 
+def fit_unet(train, val, *, epochs: int, batch_size: int = 16, learning_rate: float = 2e-3,
+             base_filters: int = 16, depth: int = 4, seed: int = 0, patience: int | None = 5,
+             callbacks: list | None = None, best_weights: str | Path | None = None):
+    """Train a fresh U-Net on two :class:`course_lib.datasets.Split` s; return ``(model, history, seconds)``.
+
+    The course's recipe, shared by ``scripts/train_unet.py`` (the shipped
+    checkpoint) and lesson 04: augmentation on, Adam with cosine decay to 5 %,
+    cross-entropy + Dice, early stopping on validation IoU, and the weights of
+    the best epoch restored at the end (kept in ``best_weights``, a
+    ``.weights.h5`` path, or a temporary file).
+    """
+    import tempfile
+
+    from course_lib import datasets, unet
+
+    set_seed(seed)
+    size = train.rgb.shape[1]
+    steps = epochs * steps_for(len(train), batch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.05)
+    model = compile_unet(unet.build_unet(size, base_filters, depth), learning_rate=schedule)
+    with tempfile.TemporaryDirectory() as scratch_dir:
+        path = Path(best_weights) if best_weights else Path(scratch_dir) / "best.weights.h5"
+        cbs = list(callbacks or []) + [keras.callbacks.ModelCheckpoint(
+            path, monitor="val_iou", mode="max", save_best_only=True, save_weights_only=True)]
+        if patience:
+            cbs.append(keras.callbacks.EarlyStopping(monitor="val_iou", mode="max", patience=patience))
+        start = time.perf_counter()
+        history = model.fit(datasets.as_tf_dataset(train, batch_size=batch_size, augment=True, seed=seed),
+                            validation_data=datasets.as_tf_dataset(val, batch_size=32, shuffle=False),
+                            epochs=epochs, callbacks=cbs, verbose=0)
+        seconds = time.perf_counter() - start
+        model.load_weights(path)
+    return model, history, seconds
+
+
 def steps_for(n: int, batch_size: int) -> int:
     """Return the number of batches that cover ``n`` samples."""
     return max(1, math.ceil(n / batch_size))

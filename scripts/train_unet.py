@@ -38,33 +38,21 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="use only the first N training images")
     parser.add_argument("--patience", type=int, default=5, help="early stopping on validation IoU")
     parser.add_argument("--out", type=Path, default=DATA_DIR / "models")
+    parser.add_argument("--force", action="store_true", help="replace an existing <out>/unet.keras")
     args = parser.parse_args(argv)
+    if (args.out / "unet.keras").exists() and not args.force:
+        parser.error(f"{args.out / 'unet.keras'} exists; pass --force to replace it, or choose another --out")
 
-    training.set_seed(args.seed)
     train = datasets.load_split("train", limit=args.limit)
     val = datasets.load_split("val")
     size = train.rgb.shape[1]
-    steps = training.steps_for(len(train), args.batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(args.lr, decay_steps=args.epochs * steps, alpha=0.05)
-    model = training.compile_unet(unet.build_unet(size, args.base_filters, args.depth), learning_rate=schedule)
-    print(f"training {model.count_params():,} parameters on {len(train)} images of {size}×{size}, "
-          f"validating on {len(val)}", flush=True)
-
+    print(f"training a U-Net (base {args.base_filters}, depth {args.depth}) on {len(train)} images of "
+          f"{size}×{size}, validating on {len(val)}", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    best_weights = args.out / "best-in-progress.weights.h5"
-    callbacks = [
-        training.ProgressLine(),
-        keras.callbacks.ModelCheckpoint(best_weights, monitor="val_iou", mode="max", save_best_only=True,
-                                        save_weights_only=True),
-        keras.callbacks.EarlyStopping(monitor="val_iou", mode="max", patience=args.patience),
-    ]
-    start = time.perf_counter()
-    history = model.fit(datasets.as_tf_dataset(train, batch_size=args.batch_size, augment=True, seed=args.seed),
-                        validation_data=datasets.as_tf_dataset(val, batch_size=32, shuffle=False),
-                        epochs=args.epochs, callbacks=callbacks, verbose=0)
-    seconds = time.perf_counter() - start
-    model.load_weights(best_weights)
-    best_weights.unlink()
+    model, history, seconds = training.fit_unet(
+        train, val, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
+        base_filters=args.base_filters, depth=args.depth, seed=args.seed, patience=args.patience,
+        callbacks=[training.ProgressLine()])
 
     # ship an uncompiled copy that accepts any size: no optimizer state, no custom objects needed to load it
     shipped = unet.build_unet(None, args.base_filters, args.depth)
