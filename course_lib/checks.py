@@ -340,3 +340,30 @@ def check_softmax_cross_entropy(fn: Callable, *, verbose: bool = True) -> CheckR
         return _hinted_compare(what="dlogits")(name, yours[1], _Reference(grad, mistakes))
 
     return run_cases("softmax_cross_entropy", fn, reference, cases, compare=compare, verbose=verbose)
+
+
+# --- lesson 04: the Dice term of the U-Net's loss ---------------------------------------------
+
+def dice_loss_reference(alpha: np.ndarray, p: np.ndarray, smooth: float = 1.0) -> float:
+    """Return ``1 − (2·Σαp + smooth) / (Σα + Σp + smooth)`` for one image (NumPy twin of ``training.dice_loss``)."""
+    return float(1.0 - (2.0 * np.sum(alpha * p) + smooth) / (np.sum(alpha) + np.sum(p) + smooth))
+
+
+def check_dice_loss(fn: Callable[[np.ndarray, np.ndarray], float], *, verbose: bool = True) -> CheckResult:
+    """Check a student's ``dice_loss(alpha, p) -> float`` (one H×W image, smoothing 1) against the reference."""
+    rng = np.random.default_rng(4)
+    square = np.zeros((8, 8))
+    square[2:6, 2:6] = 1.0
+    cases = [("a perfect prediction", (square, square)), ("the opposite prediction", (square, 1 - square)),
+             ("an empty image, nothing predicted", (np.zeros((5, 5)), np.zeros((5, 5)))),
+             ("soft alpha and probabilities", (rng.random((6, 7)), rng.random((6, 7))))]
+
+    def reference(alpha, p):
+        inter, total = np.sum(alpha * p), np.sum(alpha) + np.sum(p)
+        return _Reference(dice_loss_reference(alpha, p), [
+            ("that is the Dice score; the loss is 1 − Dice", 1 - dice_loss_reference(alpha, p)),
+            ("add the smoothing 1 to both the numerator and the denominator",
+             1 - 2 * inter / total if total else np.nan),
+            ("the intersection counts twice: 2·Σαp", 1 - (inter + 1) / (total + 1))])
+
+    return run_cases("dice_loss", fn, reference, cases, compare=_hinted_compare(what="loss"), verbose=verbose)

@@ -145,3 +145,31 @@ def test_softmax_cross_entropy_check():
     assert "sign is flipped" in flipped.message
     only_grad = checks.check_softmax_cross_entropy(lambda l, o: _softmax_ce(l, o)[1], verbose=False)
     assert "return a pair (loss, dlogits)" in only_grad.message
+
+
+def test_dice_reference_is_the_training_loss():
+    import pytest
+
+    from course_lib import training
+
+    rng = np.random.default_rng(0)
+    alpha, p = rng.random((6, 9)), rng.random((6, 9))
+    probs = np.stack([1 - p, p], axis=-1)[None].astype(np.float32)
+    assert float(training.dice_loss(alpha[None, ..., None].astype(np.float32), probs)) == pytest.approx(
+        checks.dice_loss_reference(alpha, p), rel=1e-5)
+
+
+def test_dice_check_passes_the_reference_and_names_likely_mistakes():
+    assert checks.check_dice_loss(checks.dice_loss_reference, verbose=False)
+    dice_score = checks.check_dice_loss(lambda a, p: 1 - checks.dice_loss_reference(a, p), verbose=False)
+    assert not dice_score and "1 − Dice" in dice_score.message
+    unsmoothed = checks.check_dice_loss(lambda a, p: 1 - 2 * np.sum(a * p) / (np.sum(a) + np.sum(p)),
+                                        verbose=False)
+    assert not unsmoothed and "smoothing" in unsmoothed.message
+
+
+def test_dice_check_says_not_done_for_a_stub():
+    def stub(alpha, p):
+        raise NotImplementedError
+
+    assert checks.check_dice_loss(stub, verbose=False).status == "not done"
