@@ -209,6 +209,12 @@ def _flatten(rgb: np.ndarray, alpha: np.ndarray, background: tuple[int, int, int
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save_png(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | None = None, *,
              overwrite: bool = False) -> Path:
     """Write ``rgb`` (and ``alpha`` as the PNG's transparency) to ``path``; return the path.
@@ -248,6 +254,7 @@ def save_png(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | None 
 
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp makes 0600; a saved cut-out is an ordinary file
         with os.fdopen(fd, "wb") as handle:
             image.save(handle, format="PNG")
             handle.flush()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 
 import cv2
 import numpy as np
@@ -281,3 +283,12 @@ def test_save_png_refuses_other_suffixes_and_missing_folders(tmp_path):
         imageio.save_png(tmp_path / "x.jpg", np.zeros((2, 2, 3), np.uint8))
     with pytest.raises(FileNotFoundError, match="does not exist"):
         imageio.save_png(tmp_path / "no" / "x.png", np.zeros((2, 2, 3), np.uint8))
+
+
+def test_saved_png_gets_ordinary_permissions_not_mkstemps_private_ones(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = imageio.save_png(tmp_path / "cut.png", np.zeros((4, 4, 3), np.uint8))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
