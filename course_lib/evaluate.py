@@ -18,7 +18,8 @@ import numpy as np
 
 from course_lib import metrics
 
-DIFFICULTY_ORDER = ("easy", "medium", "hard", "all")
+DIFFICULTY_ORDER = ("easy", "medium", "hard", "real", "all")
+"""Column order of every table; "real" is the demo photos (course_lib.demo), "all" pools the rows."""
 
 
 def evaluate_methods(methods: Mapping[str, Callable[[np.ndarray], np.ndarray]], split, *,
