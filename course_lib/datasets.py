@@ -171,19 +171,31 @@ def load_split(name: str, *, size: int | None = None, limit: int | None = None,
     return split
 
 
-def augment_batch(x, y, seed):
+AUGMENTATIONS = {
+    "standard": "flip, scale 1–1.25 + crop, brightness, contrast, saturation",
+    "strong": "flip, scale 1–1.5 + crop, brightness, contrast, saturation, hue, 15 % grey, blur, noise",
+}
+"""The augmentation recipes by name, described in words for model cards."""
+
+
+def augment_batch(x, y, seed, strength: str = "standard"):
     """Return a randomly flipped, scaled/cropped and colour-jittered batch (TensorFlow ops).
 
     ``x``: N×H×W×3 float32 in [0, 1]; ``y``: N×H×W×1 alpha. Geometry is applied
     to both, colour to ``x`` only. ``seed`` is a shape-[2] int tensor (stateless ops).
+    ``strength="strong"`` (a measure against the gap between generated and real
+    photos) zooms further and adds hue shifts, some grey images, blur and noise.
     """
     import tensorflow as tf
 
-    seeds = tf.random.experimental.stateless_split(seed, num=6)
+    if strength not in AUGMENTATIONS:
+        raise ValueError(f"strength must be one of {sorted(AUGMENTATIONS)}, got {strength!r}")
+    strong = strength == "strong"
+    seeds = tf.random.experimental.stateless_split(seed, num=6)   # the standard recipe's draws, unchanged
     both = tf.concat([x, y], axis=-1)
     both = tf.image.stateless_random_flip_left_right(both, seeds[0])
     shape = tf.shape(both)
-    scale = tf.random.stateless_uniform([], seeds[1], 1.0, 1.25)
+    scale = tf.random.stateless_uniform([], seeds[1], 1.0, 1.5 if strong else 1.25)
     new_hw = tf.cast(tf.cast(shape[1:3], tf.float32) * scale, tf.int32)
     both = tf.image.resize(both, new_hw, method="bilinear")
     both = tf.image.stateless_random_crop(both, shape, seeds[2])
@@ -191,15 +203,26 @@ def augment_batch(x, y, seed):
     x = tf.image.stateless_random_brightness(x, 0.12, seeds[3])
     x = tf.image.stateless_random_contrast(x, 0.8, 1.2, seeds[4])
     x = tf.image.stateless_random_saturation(x, 0.7, 1.3, seeds[5])
+    if strong:
+        more = tf.random.experimental.stateless_split(seeds[5], num=5)
+        x = tf.image.stateless_random_hue(tf.clip_by_value(x, 0.0, 1.0), 0.08, more[0])
+        n = tf.shape(x)[0]
+        grey = tf.random.stateless_uniform([n, 1, 1, 1], more[1]) < 0.15
+        x = tf.where(grey, tf.image.grayscale_to_rgb(tf.image.rgb_to_grayscale(x)), x)
+        blurred = tf.nn.avg_pool2d(x, 3, 1, "SAME")
+        x = tf.where(tf.random.stateless_uniform([n, 1, 1, 1], more[2]) < 0.3, blurred, x)
+        sigma = tf.random.stateless_uniform([n, 1, 1, 1], more[3], 0.0, 0.04)
+        x = x + sigma * tf.random.stateless_normal(tf.shape(x), more[4])
     return tf.clip_by_value(x, 0.0, 1.0), tf.clip_by_value(y, 0.0, 1.0)
 
 
-def as_tf_dataset(split: Split, *, batch_size: int = 8, shuffle: bool = True, augment: bool = False,
+def as_tf_dataset(split: Split, *, batch_size: int = 8, shuffle: bool = True, augment: bool | str = False,
                   seed: int = 0):
     """Return a ``tf.data.Dataset`` of ``(x, y)`` batches from a split.
 
     ``x``: N×H×W×3 float32 in [0, 1]; ``y``: N×H×W×1 float32 alpha. Shuffling and
     augmentation are deterministic for a given ``seed``; batches are prefetched.
+    ``augment``: False, True (the standard recipe) or a name from :data:`AUGMENTATIONS`.
     """
     import tensorflow as tf
 
@@ -211,7 +234,11 @@ def as_tf_dataset(split: Split, *, batch_size: int = 8, shuffle: bool = True, au
     ds = ds.batch(batch_size)
     ds = ds.map(lambda x, y: (tf.cast(x, tf.float32) / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE)
     if augment:
+        strength = augment if isinstance(augment, str) else "standard"
+        if strength not in AUGMENTATIONS:
+            raise ValueError(f"augment must be True, False or one of {sorted(AUGMENTATIONS)}, got {augment!r}")
         counter = tf.data.Dataset.counter().map(lambda i: tf.stack([tf.cast(seed, tf.int64), i]))
         ds = tf.data.Dataset.zip((ds, counter)).map(
-            lambda xy, s: augment_batch(xy[0], xy[1], s), num_parallel_calls=tf.data.AUTOTUNE)
+            lambda xy, s: augment_batch(xy[0], xy[1], s, strength),
+            num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

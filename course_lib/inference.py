@@ -115,6 +115,31 @@ def predict_alpha(model, rgb: np.ndarray, *, size: int = WORK_SIZE, multiple: in
     return predict_alpha_batch(model, [rgb], size=size, multiple=multiple)[0]
 
 
+def predict_alpha_tta(model, images, *, sizes=(WORK_SIZE,), flip: bool = True, multiple: int = 16,
+                      batch_size: int = 16) -> list[np.ndarray]:
+    """Return each image's alpha averaged over several views: working sizes and a mirror image.
+
+    Test-time augmentation: the network sees each photo at every size in
+    ``sizes`` and, with ``flip``, mirrored left–right too; the predictions,
+    mapped back to the photo's frame, are averaged. It costs one prediction per
+    view, and helps most where a single view is unsure (photos unlike the
+    training data).
+    """
+    images = [_check_rgb(im) for im in images]
+    if not sizes:
+        raise ValueError("sizes is empty: give at least one working size")
+    total = [np.zeros(im.shape[:2], np.float32) for im in images]
+    views = 0
+    for size in sizes:
+        for mirrored in ((False, True) if flip else (False,)):
+            batch = [np.ascontiguousarray(im[:, ::-1]) if mirrored else im for im in images]
+            alphas = predict_alpha_batch(model, batch, size=size, multiple=multiple, batch_size=batch_size)
+            for acc, alpha in zip(total, alphas):
+                acc += alpha[:, ::-1] if mirrored else alpha
+            views += 1
+    return [acc / views for acc in total]
+
+
 class AlphaCache:
     """A U-Net as a segmenter ``rgb -> alpha`` that predicts each distinct image once.
 

@@ -125,14 +125,17 @@ class LivePlot(keras.callbacks.Callback):
 
 def fit_unet(train, val, *, epochs: int, batch_size: int = 16, learning_rate: float = 2e-3,
              base_filters: int = 16, depth: int = 4, seed: int = 0, patience: int | None = 5,
-             callbacks: list | None = None, best_weights: str | Path | None = None):
+             callbacks: list | None = None, best_weights: str | Path | None = None,
+             augment: str = "standard", init_from=None):
     """Train a fresh U-Net on two :class:`course_lib.datasets.Split` s; return ``(model, history, seconds)``.
 
     The course's recipe, shared by ``scripts/train_unet.py`` (the shipped
     checkpoint) and lesson 04: augmentation on, Adam with cosine decay to 5 %,
     cross-entropy + Dice, early stopping on validation IoU, and the weights of
     the best epoch restored at the end (kept in ``best_weights``, a
-    ``.weights.h5`` path, or a temporary file).
+    ``.weights.h5`` path, or a temporary file). ``augment`` names a recipe of
+    :data:`course_lib.datasets.AUGMENTATIONS`; ``init_from`` (a model of the same
+    architecture) starts from its weights instead of random ones: fine-tuning.
     """
     import tempfile
 
@@ -143,6 +146,8 @@ def fit_unet(train, val, *, epochs: int, batch_size: int = 16, learning_rate: fl
     steps = epochs * steps_for(len(train), batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.05)
     model = compile_unet(unet.build_unet(size, base_filters, depth), learning_rate=schedule)
+    if init_from is not None:
+        model.set_weights(init_from.get_weights())
     with tempfile.TemporaryDirectory() as scratch_dir:
         path = Path(best_weights) if best_weights else Path(scratch_dir) / "best.weights.h5"
         cbs = list(callbacks or []) + [keras.callbacks.ModelCheckpoint(
@@ -150,7 +155,7 @@ def fit_unet(train, val, *, epochs: int, batch_size: int = 16, learning_rate: fl
         if patience:
             cbs.append(keras.callbacks.EarlyStopping(monitor="val_iou", mode="max", patience=patience))
         start = time.perf_counter()
-        history = model.fit(datasets.as_tf_dataset(train, batch_size=batch_size, augment=True, seed=seed),
+        history = model.fit(datasets.as_tf_dataset(train, batch_size=batch_size, augment=augment, seed=seed),
                             validation_data=datasets.as_tf_dataset(val, batch_size=32, shuffle=False),
                             epochs=epochs, callbacks=cbs, verbose=0)
         seconds = time.perf_counter() - start

@@ -38,6 +38,9 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="use only the first N training images")
     parser.add_argument("--patience", type=int, default=5, help="early stopping on validation IoU")
     parser.add_argument("--out", type=Path, default=DATA_DIR / "models")
+    parser.add_argument("--augment", default="standard", choices=sorted(datasets.AUGMENTATIONS))
+    parser.add_argument("--init", type=Path, default=None,
+                        help="fine-tune: start from this checkpoint's weights (same base filters and depth)")
     parser.add_argument("--force", action="store_true", help="replace an existing <out>/unet.keras")
     args = parser.parse_args(argv)
     if (args.out / "unet.keras").exists() and not args.force:
@@ -49,10 +52,16 @@ def main(argv=None) -> int:
     print(f"training a U-Net (base {args.base_filters}, depth {args.depth}) on {len(train)} images of "
           f"{size}×{size}, validating on {len(val)}", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
+    init = None
+    if args.init is not None:
+        from course_lib import inference
+
+        init = inference.load_pretrained(args.init)
+        print(f"fine-tuning from {args.init}", flush=True)
     model, history, seconds = training.fit_unet(
         train, val, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
         base_filters=args.base_filters, depth=args.depth, seed=args.seed, patience=args.patience,
-        callbacks=[training.ProgressLine()])
+        callbacks=[training.ProgressLine()], augment=args.augment, init_from=init)
 
     # ship an uncompiled copy that accepts any size: no optimizer state, no custom objects needed to load it
     shipped = unet.build_unet(None, args.base_filters, args.depth)
@@ -68,8 +77,9 @@ def main(argv=None) -> int:
                    "batch_size": args.batch_size, "base_filters": args.base_filters, "depth": args.depth,
                    "learning_rate": args.lr, "schedule": "cosine decay to 5%", "seed": args.seed,
                    "train_images": len(train), "val_images": len(val), "image_size": size,
-                   "augmentation": "flip, scale 1–1.25 + crop, brightness, contrast, saturation",
-                   "loss": "per-pixel cross-entropy + Dice", "dataset_manifest": datasets.read_manifest()},
+                   "augmentation": datasets.AUGMENTATIONS[args.augment],
+                   "loss": "per-pixel cross-entropy + Dice", "dataset_manifest": datasets.read_manifest(),
+                   "fine_tuned_from": None if args.init is None else str(args.init)},
         "parameters": int(shipped.count_params()),
         "wall_seconds": round(seconds, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}, "

@@ -110,3 +110,19 @@ def test_tf_dataset_shapes_and_determinism(manifest, tmp_path):
     np.testing.assert_allclose(x.numpy(), x2.numpy())
     plain = next(iter(datasets.as_tf_dataset(split, batch_size=4, shuffle=False)))
     np.testing.assert_allclose(plain[0].numpy(), split.rgb[:4] / 255.0, atol=1e-6)
+
+
+def test_strong_augmentation_is_deterministic_and_differs_from_standard():
+    split = datasets.load_split("test", limit=4, size=32, progress=False)
+    draws = [next(iter(datasets.as_tf_dataset(split, batch_size=4, shuffle=False, augment=a, seed=1)))
+             for a in ("strong", "strong", "standard")]
+    np.testing.assert_array_equal(draws[0][0].numpy(), draws[1][0].numpy())
+    assert not np.allclose(draws[0][0].numpy(), draws[2][0].numpy())
+    x, y = draws[0]
+    assert 0 <= x.numpy().min() and x.numpy().max() <= 1 and 0 <= y.numpy().min() and y.numpy().max() <= 1
+
+
+def test_unknown_augmentation_is_named():
+    split = datasets.load_split("test", limit=2, size=32, progress=False)
+    with pytest.raises(ValueError, match="wild"):
+        datasets.as_tf_dataset(split, augment="wild")

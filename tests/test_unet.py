@@ -198,3 +198,27 @@ def test_alpha_cache_forgets_the_oldest_beyond_its_size():
     for rgb in images:
         cache(rgb)
     assert len(cache) == 2
+
+
+class _LeftHalfModel:
+    """Predicts 'object' on the left half of whatever it sees: a mirror view must be flipped back."""
+
+    def predict(self, x, batch_size=None, verbose=0):
+        out = np.zeros((*x.shape[:3], 2), np.float32)
+        out[..., : x.shape[2] // 2, 1] = 1
+        out[..., 0] = 1 - out[..., 1]
+        return out
+
+
+def test_tta_maps_each_view_back_to_the_photo_frame():
+    rgb = np.zeros((32, 32, 3), np.uint8)
+    plain = inference.predict_alpha_tta(_LeftHalfModel(), [rgb], sizes=(32,), flip=False)[0]
+    assert plain[:, :16].mean() == 1 and plain[:, 16:].mean() == 0
+    both = inference.predict_alpha_tta(_LeftHalfModel(), [rgb], sizes=(32, 64), flip=True)[0]
+    np.testing.assert_allclose(both, 0.5)            # left half from one view, right half from its mirror
+    assert both.shape == (32, 32)
+
+
+def test_tta_needs_a_size():
+    with pytest.raises(ValueError, match="sizes"):
+        inference.predict_alpha_tta(_LeftHalfModel(), [np.zeros((8, 8, 3), np.uint8)], sizes=())
