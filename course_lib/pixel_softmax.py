@@ -63,6 +63,11 @@ def loss_and_gradients(W, b, X, Y, *, loss: str = "cross_entropy") -> tuple[floa
     loss : float
     dW : F×K, db : K — gradients of the loss.
     """
+    return _loss_gradients_logits(W, b, X, Y, loss)[:3]
+
+
+def _loss_gradients_logits(W, b, X, Y, loss):
+    """Return ``(loss, dW, db, logits)``: :func:`loss_and_gradients` plus the scores, which training reuses."""
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     X, W = np.asarray(X, np.float64), np.asarray(W, np.float64)
@@ -76,7 +81,7 @@ def loss_and_gradients(W, b, X, Y, *, loss: str = "cross_entropy") -> tuple[floa
         probs, soft_cache = scratch.softmax_forward(logits)
         value, mse_cache = scratch.mse_forward(probs, Y)
         dlogits = scratch.softmax_backward(scratch.mse_backward(1.0, mse_cache), soft_cache)
-    return value, X.T @ dlogits, dlogits.sum(axis=0)
+    return value, X.T @ dlogits, dlogits.sum(axis=0), logits
 
 
 def gradient_descent_step(W, b, X, Y, lr: float, *, loss: str = "cross_entropy"):
@@ -168,6 +173,7 @@ def train_softmax_classifier(X, y, *, lr: float, steps: int, rng: np.random.Gene
     if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"X must be M×F features with M ≥ 1, got shape {X.shape}")
     Y = one_hot(y, n_classes)
+    y = Y.argmax(axis=1)
     if len(Y) != len(X):
         raise ValueError(f"X has {len(X)} rows but y has {len(Y)} labels")
     if loss not in LOSSES:
@@ -194,13 +200,13 @@ def train_softmax_classifier(X, y, *, lr: float, steps: int, rng: np.random.Gene
     model = SoftmaxClassifier(W, b, mean, std, features=features)
     for _ in range(steps):
         if batch_size is None or batch_size >= len(Xs):
-            xb, yb = Xs, Y
+            xb, yb, labels = Xs, Y, y
         else:
             chosen = rng.choice(len(Xs), size=batch_size, replace=False)
-            xb, yb = Xs[chosen], Y[chosen]
-        value, dW, db = loss_and_gradients(W, b, xb, yb, loss=loss)
+            xb, yb, labels = Xs[chosen], Y[chosen], y[chosen]
+        value, dW, db, logits = _loss_gradients_logits(W, b, xb, yb, loss)
         model.history["loss"].append(value)
-        model.history["accuracy"].append(float(np.mean((xb @ W + b).argmax(1) == yb.argmax(1))))
+        model.history["accuracy"].append(float(np.mean(logits.argmax(1) == labels)))
         if not np.isfinite(value) or not (np.all(np.isfinite(dW)) and np.all(np.isfinite(db))):
             break
         W, b = W - lr * dW, b - lr * db
