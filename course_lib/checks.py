@@ -367,3 +367,112 @@ def check_dice_loss(fn: Callable[[np.ndarray, np.ndarray], float], *, verbose: b
             ("the intersection counts twice: 2·Σαp", 1 - (inter + 1) / (total + 1))])
 
     return run_cases("dice_loss", fn, reference, cases, compare=_hinted_compare(what="loss"), verbose=verbose)
+
+
+# --- lesson 06: hole filling and compositing ----------------------------------------------------
+
+def _hole_cases() -> list[tuple[str, tuple]]:
+    ring = np.zeros((11, 11), bool)
+    ring[2:9, 2:9] = True
+    ring[4:7, 4:7] = False                    # a 3×3 hole in the middle
+    open_c = ring.copy()
+    open_c[5, 6:] = False                     # the same ring cut open to the right border: no hole
+    diagonal = np.zeros((9, 9), bool)
+    diagonal[1:8, 1:8] = True
+    diagonal[3:6, 3:6] = False
+    diagonal[2, 2] = False                    # the hole touches the outside only through a diagonal step
+    diagonal[1, 1] = False
+    rng = np.random.default_rng(6)
+    return [("a square ring", (ring,)), ("a ring cut open to the border", (open_c,)),
+            ("a hole that meets the outside only diagonally", (diagonal,)),
+            ("an empty mask", (np.zeros((5, 6), bool),)), ("a full mask", (np.ones((5, 6), bool),)),
+            ("random blobs", (rng.random((24, 30)) > 0.45,))]
+
+
+def check_fill_holes(fn: Callable[[np.ndarray], np.ndarray], *, verbose: bool = True) -> CheckResult:
+    """Check a student's ``fill_holes(mask) -> bool mask`` against :func:`course_lib.postprocess.fill_holes`.
+
+    Holes are background pixels that a flood fill from the image border, moving
+    up/down/left/right through background, cannot reach. Names the likely
+    mistakes: the holes alone, the inverse, a diagonal (8-connected) flood fill.
+    """
+    from scipy import ndimage
+
+    from course_lib.classical import border_connected
+    from course_lib.postprocess import fill_holes
+
+    def reference(mask):
+        ref = fill_holes(mask)
+        return _Reference(ref, [
+            ("you returned only the holes: return the mask with its holes filled (mask | holes)", ref & ~mask),
+            ("you returned the background that the border reaches; the product is everything else",
+             border_connected(~mask)),
+            ("your flood fill crossed a diagonal step (8-connected background); move only up, down, left "
+             "and right through background", ndimage.binary_fill_holes(mask, structure=np.ones((3, 3), bool))),
+            ("that is the inverted mask", ~mask),
+            ("you returned the mask unchanged: its holes are still open", mask.copy()),
+        ])
+
+    return run_cases("fill_holes", fn, reference, _hole_cases(), compare=_hinted_compare(what="mask"),
+                     verbose=verbose)
+
+
+def _composite_cases() -> list[tuple[str, tuple]]:
+    rng = np.random.default_rng(7)
+    fore = rng.integers(0, 256, (5, 6, 3)).astype(np.uint8)
+    back = rng.integers(0, 256, (5, 6, 3)).astype(np.uint8)
+    ramp = np.tile(np.linspace(0, 1, 6, dtype=np.float32), (5, 1))
+    hard = rng.random((5, 6)) > 0.5
+    return [("alpha = 1 everywhere (the foreground)", (fore, np.ones((5, 6), np.float32), back)),
+            ("alpha = 0 everywhere (the background)", (fore, np.zeros((5, 6), np.float32), back)),
+            ("a soft ramp from 0 to 1", (fore, ramp, back)),
+            ("a random soft alpha", (fore, rng.random((5, 6)).astype(np.float32), back)),
+            ("a bool mask as alpha", (fore, hard, back))]
+
+
+def check_composite(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray], *,
+                    verbose: bool = True) -> CheckResult:
+    """Check a student's ``composite(foreground, alpha, background) -> H×W×3 uint8``.
+
+    ``out = α·F + (1 − α)·B`` per colour channel, rounded to the nearest
+    integer; the reference is :func:`course_lib.viz.composite`. ``alpha`` may be
+    float in [0, 1] or bool.
+    """
+    from course_lib.viz import composite
+
+    def student(fore, alpha, back):
+        try:
+            return fn(fore, alpha, back)
+        except ValueError as exc:
+            if "broadcast" in str(exc):
+                raise ValueError(f"{exc} — give alpha a channel axis, alpha[:, :, None], so it weights "
+                                 "all three colours") from None
+            raise
+        except TypeError as exc:
+            if alpha.dtype == bool:
+                raise TypeError(f"{exc} — a bool alpha must become numbers first: "
+                                "alpha.astype(np.float32)") from None
+            raise
+
+    def reference(fore, alpha, back):
+        a = np.asarray(alpha, np.float64)[:, :, None]
+        exact = a * fore + (1 - a) * back
+        return _Reference(composite(fore, alpha, back), [
+            ("α weights the foreground: out = α·F + (1 − α)·B (you swapped F and B)", composite(back, alpha, fore)),
+            ("the values are right but not rounded: np.rint(...).astype(np.uint8)", exact),
+        ])
+
+    def compare(name, yours, ref):
+        verdict = _hinted_compare(what="image", rtol=0, atol=1e-6)(name, yours, ref)
+        mine = np.asarray(yours)
+        if verdict.passed and mine.dtype != np.uint8:
+            return CheckResult(name, False, "failed", f"the values are right, but the dtype is "
+                                                      f"{mine.dtype}: return .astype(np.uint8)")
+        if not verdict.passed and mine.shape == ref.value.shape and np.issubdtype(mine.dtype, np.number):
+            step = mine.astype(np.float64) - ref.value.astype(np.float64)
+            if np.all((step == 0) | (step == -1)) and (step == -1).any():
+                return CheckResult(name, False, "failed", f"{verdict.message} — round to the nearest integer "
+                                   "(np.rint) before .astype(np.uint8), which cuts the fraction off")
+        return verdict
+
+    return run_cases("composite", student, reference, _composite_cases(), compare=compare, verbose=verbose)

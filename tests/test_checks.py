@@ -173,3 +173,61 @@ def test_dice_check_says_not_done_for_a_stub():
         raise NotImplementedError
 
     assert checks.check_dice_loss(stub, verbose=False).status == "not done"
+
+
+# --- lesson 06 ---------------------------------------------------------------------------------------
+
+def test_fill_holes_check_passes_the_reference_and_the_lesson_01_route():
+    from course_lib import classical, postprocess
+
+    assert checks.check_fill_holes(postprocess.fill_holes, verbose=False)
+    assert checks.check_fill_holes(lambda m: ~classical.border_connected(~m), verbose=False)
+
+
+def test_fill_holes_check_names_likely_mistakes():
+    from scipy import ndimage
+
+    from course_lib import postprocess
+
+    diagonal = checks.check_fill_holes(lambda m: ndimage.binary_fill_holes(m, structure=np.ones((3, 3))),
+                                       verbose=False)
+    assert not diagonal and "diagonally" in diagonal.message and "8-connected" in diagonal.message
+    only_holes = checks.check_fill_holes(lambda m: postprocess.fill_holes(m) & ~m, verbose=False)
+    assert "mask | holes" in only_holes.message
+    unchanged = checks.check_fill_holes(lambda m: m, verbose=False)
+    assert "unchanged" in unchanged.message and "mask[4, 4]" in unchanged.message
+
+
+def test_fill_holes_check_says_not_done_for_a_stub():
+    def stub(mask):
+        raise NotImplementedError
+
+    assert checks.check_fill_holes(stub, verbose=False).status == "not done"
+
+
+def _composite(fore, alpha, back):
+    a = np.asarray(alpha, np.float32)[:, :, None]
+    return np.rint(a * fore + (1 - a) * back).astype(np.uint8)
+
+
+def test_composite_check_passes_a_correct_composite_and_names_mistakes():
+    assert checks.check_composite(_composite, verbose=False)
+    swapped = checks.check_composite(lambda f, a, b: _composite(b, a, f), verbose=False)
+    assert "swapped F and B" in swapped.message
+
+    def truncated(f, a, b):
+        a = np.asarray(a, np.float32)[:, :, None]
+        return (a * f + (1 - a) * b).astype(np.uint8)
+
+    assert "np.rint" in checks.check_composite(truncated, verbose=False).message
+    no_axis = checks.check_composite(lambda f, a, b: np.rint(a * f + (1 - a) * b).astype(np.uint8), verbose=False)
+    assert "alpha[:, :, None]" in no_axis.message
+    as_float = checks.check_composite(lambda f, a, b: _composite(f, a, b).astype(np.float32), verbose=False)
+    assert "dtype is float32" in as_float.message
+
+
+def test_composite_check_says_not_done_for_a_stub():
+    def stub(fore, alpha, back):
+        raise NotImplementedError
+
+    assert checks.check_composite(stub, verbose=False).status == "not done"
