@@ -1,0 +1,496 @@
+"""How far to trust a per-pixel softmax: probability and entropy maps, temperature, thresholds, calibration.
+
+The U-Net's head (:mod:`course_lib.unet`) gives two scores per pixel, its
+*logits* ``z = (z_background, z_object)`` (layer ``head_logits``), and a softmax
+over that channel axis turns them into probabilities. This module reads those
+probabilities and asks whether they mean what they say:
+
+- :func:`predict_logits` — the logits of any photo at full size, through a model
+  that stops at ``head_logits``;
+- :func:`softmax_probabilities`, :func:`object_probability` — the softmax over
+  the channel axis (the last one, NHWC), optionally at a *temperature* ``T``:
+  ``softmax(z / T)``. ``T > 1`` flattens, ``T < 1`` sharpens, and the most likely
+  class never changes;
+- :func:`entropy` — the uncertainty of each pixel, in bits (0 sure, 1 a coin flip);
+- :func:`reliability` and :func:`expected_calibration_error` — among pixels
+  predicted with confidence about 0.9, are about 90 % right?
+- :func:`fit_temperature` — the ``T`` that minimises the cross-entropy on held-out
+  pixels (temperature scaling, Guo et al., ICML 2017);
+- :func:`threshold_sweep`, :func:`best_threshold` — IoU and boundary F as the
+  threshold on P(object) moves;
+- :class:`ProbabilityPanel` — threshold and temperature sliders that redraw the
+  mask and the scores.
+
+For two classes the softmax is a sigmoid of the logit difference:
+``softmax(z)[1] = σ(z_object − z_background)``, so at ``T`` the object
+probability is ``σ((z₁ − z₀) / T)``.
+
+>>> z = np.array([[[0.0, 2.0], [1.0, -1.0]]])                # 1×2 pixels × 2 classes
+>>> print(object_probability(z).round(3))
+[[0.881 0.119]]
+>>> print(object_probability(z, temperature=4.0).round(3))   # flatter, same side of 0.5
+[[0.622 0.378]]
+"""
+
+from __future__ import annotations
+
+import html
+import time
+import weakref
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from course_lib import metrics, scratch
+from course_lib.inference import WORK_SIZE, _check_rgb, _letterbox, run_model
+
+# --- logits of the U-Net --------------------------------------------------------------------------
+
+_LOGIT_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def logits_model(model, layer: str = "head_logits"):
+    """Return a Keras model from ``model``'s input to the output of its layer ``layer`` (the scores before softmax).
+
+    The same weights, no copy; built once per model, so its compiled graph is reused.
+    """
+    import keras
+
+    built = _LOGIT_MODELS.setdefault(model, {})
+    if layer not in built:
+        try:
+            output = model.get_layer(layer).output
+        except ValueError:
+            names = [lay.name for lay in model.layers][-4:]
+            raise ValueError(f"the model has no layer {layer!r}; its last layers are {names}") from None
+        built[layer] = keras.Model(model.input, output, name=f"{model.name}_to_{layer}")
+    return built[layer]
+
+
+def predict_logits(model, images, *, size: int = WORK_SIZE, multiple: int = 16,
+                   batch_size: int = 16) -> list[np.ndarray]:
+    """Return the U-Net's logits of each RGB photo, H×W×2 float32 (background, object) at the photo's own size.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A U-Net with a ``head_logits`` layer (:func:`course_lib.unet.build_unet`).
+    images : sequence of H×W×3 uint8
+        RGB photos of any size (an N×H×W×3 array works too).
+    size, multiple, batch_size :
+        As in :func:`course_lib.inference.predict_alpha_batch`: the photo is
+        letterboxed to ``size``, and the logits are resized back (bilinear:
+        interpolating scores, not probabilities, keeps the softmax exact).
+    """
+    images = [_check_rgb(im) for im in images]
+    if not images:
+        return []
+    boxes, inputs = [], []
+    for rgb in images:
+        x, box = _letterbox(rgb, size, multiple)
+        inputs.append(x)
+        boxes.append(box)
+    z = run_model(logits_model(model), np.stack(inputs), batch_size)      # N×side×side×2, NHWC
+    out = []
+    for rgb, (nh, nw), zi in zip(images, boxes, z):
+        crop = np.ascontiguousarray(zi[:nh, :nw, :])
+        if crop.shape[:2] != rgb.shape[:2]:
+            crop = cv2.resize(crop, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
+        out.append(crop.astype(np.float32))
+    return out
+
+
+# --- probabilities at a temperature ---------------------------------------------------------------
+
+
+def _check_temperature(temperature) -> float:
+    t = float(temperature)
+    if not (np.isfinite(t) and t > 0):
+        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+    return t
+
+
+def softmax_probabilities(logits, temperature: float = 1.0) -> np.ndarray:
+    """Return ``softmax(logits / T)`` over the last (channel) axis, same shape, float32.
+
+    ``logits`` is …×K (NHWC: the classes are the *last* axis). ``T = 1`` is the
+    model's own softmax; large ``T`` tends to the uniform ``1/K``.
+    """
+    z = np.asarray(logits)
+    if z.ndim < 1 or z.shape[-1] < 2:
+        raise ValueError(f"logits must have the classes on the last axis (…×K, K ≥ 2), got shape {z.shape}")
+    return scratch.softmax(z / _check_temperature(temperature), axis=-1).astype(np.float32)
+
+
+def object_probability(logits, temperature: float = 1.0) -> np.ndarray:
+    """Return P(object) = ``softmax(logits / T)[..., 1]``, the alpha estimate, shape …, float32 in [0, 1]."""
+    return softmax_probabilities(logits, temperature)[..., 1]
+
+
+def entropy(probs, axis: int = -1) -> np.ndarray:
+    """Return the entropy ``−Σ p log₂ p`` of class probabilities along ``axis``, in bits (0 certain, log₂K uniform)."""
+    p = np.asarray(probs, np.float64)
+    if p.ndim == 0:
+        raise ValueError("probs must be an array of class probabilities (…×K), got a scalar")
+    terms = -p * np.log2(np.where(p > 0, p, 1.0))        # 0 · log 0 counts as 0
+    return terms.sum(axis=axis).astype(np.float32)
+
+
+def binary_entropy(p_object) -> np.ndarray:
+    """Return the entropy in bits of a P(object) map, same shape: 0 where sure, 1 where p = 0.5."""
+    p = np.asarray(p_object, np.float64)
+    return entropy(np.stack([1 - p, p], axis=-1))
+
+
+# --- calibration --------------------------------------------------------------------------------
+
+
+def _as_class_probs(probs, labels) -> tuple[np.ndarray, np.ndarray]:
+    """Return (M×K probabilities, M int labels); a map of P(class 1) the shape of ``labels`` becomes two columns."""
+    p = np.asarray(probs, np.float64)
+    y = np.asarray(labels)
+    if y.dtype == bool:
+        y = y.astype(np.int64)
+    if not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"labels must be integer classes (or bool), got dtype {y.dtype}; "
+                         "from an alpha use pixel_features.labels_from_alpha(alpha)")
+    if p.shape == y.shape:                                  # a P(object) map
+        p = np.stack([1 - p, p], axis=-1)
+    if p.shape[:-1] != y.shape:
+        raise ValueError(f"probs must be …×K with labels …, or both the same shape (P(object) and 0/1 labels); "
+                         f"got probs {np.asarray(probs).shape} and labels {y.shape}")
+    k = p.shape[-1]
+    p, y = p.reshape(-1, k), y.reshape(-1)
+    if y.size and (y.min() < 0 or y.max() >= k):
+        raise ValueError(f"labels must be classes 0..{k - 1}, got {y.min()}..{y.max()}")
+    return p, y
+
+
+@dataclass
+class Reliability:
+    """The reliability diagram's bins: how confident the model was, and how often it was right.
+
+    Attributes
+    ----------
+    edges : n_bins + 1 float — bin edges of the confidence, from 1/K to 1.
+    counts : n_bins int — pixels in each bin (they sum to the number of pixels).
+    confidence : n_bins float — mean confidence (top-class probability) in each bin; NaN if empty.
+    accuracy : n_bins float — share of those pixels whose top class is right; NaN if empty.
+    ece : float — expected calibration error, ``Σ counts/N · |accuracy − confidence|``.
+    """
+
+    edges: np.ndarray
+    counts: np.ndarray
+    confidence: np.ndarray
+    accuracy: np.ndarray
+    ece: float
+
+    @property
+    def total(self) -> int:
+        """Return the number of pixels binned."""
+        return int(self.counts.sum())
+
+
+def reliability(probs, labels, n_bins: int = 10) -> Reliability:
+    """Return the reliability-diagram bins of per-pixel class probabilities against the true classes.
+
+    Parameters
+    ----------
+    probs : …×K float, or a P(object) map the shape of ``labels``
+        Class probabilities (e.g. :func:`softmax_probabilities`).
+    labels : … int or bool
+        The true class of each pixel (``pixel_features.labels_from_alpha(alpha)``).
+    n_bins : int
+        Equal-width bins of the confidence between ``1/K`` (a coin flip) and 1.
+
+    The confidence of a pixel is its top-class probability; it is "right" when the
+    top class is its true class. A calibrated model has accuracy ≈ confidence in every bin.
+
+    >>> rel = reliability(np.array([0.95, 0.85, 0.25, 0.55]), np.array([1, 1, 1, 0]), n_bins=5)
+    >>> rel.counts.tolist(), rel.accuracy[rel.counts > 0].tolist()     # 0.25 is 0.75 sure of "background"
+    ([1, 0, 1, 1, 1], [0.0, 0.0, 1.0, 1.0])
+    """
+    if not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive int, got {n_bins!r}")
+    p, y = _as_class_probs(probs, labels)
+    k = p.shape[1]
+    conf = p.max(axis=1)
+    right = p.argmax(axis=1) == y
+    edges = np.linspace(1.0 / k, 1.0, n_bins + 1)
+    # bin b holds edges[b] < conf ≤ edges[b + 1]; a confidence of exactly 1/K goes to the first bin
+    which = np.clip(np.searchsorted(edges, conf, side="left") - 1, 0, n_bins - 1)
+    counts = np.bincount(which, minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_conf = np.bincount(which, weights=conf, minlength=n_bins) / counts
+        accuracy = np.bincount(which, weights=right.astype(np.float64), minlength=n_bins) / counts
+    filled = counts > 0
+    ece = float((counts[filled] / max(counts.sum(), 1) * np.abs(accuracy[filled] - mean_conf[filled])).sum())
+    return Reliability(edges, counts, mean_conf, accuracy, ece)
+
+
+def expected_calibration_error(probs, labels, n_bins: int = 10) -> float:
+    """Return the ECE: the gap between confidence and accuracy, averaged over bins weighted by their pixels."""
+    return reliability(probs, labels, n_bins).ece
+
+
+def plot_reliability(rel: Reliability, ax=None, *, label: str = "model", colour: str = "tab:blue",
+                     title: str | None = None):
+    """Draw a reliability diagram (accuracy against confidence per bin, and the diagonal) on ``ax``; return ``ax``."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4.2))
+    filled = rel.counts > 0
+    ax.plot([rel.edges[0], 1], [rel.edges[0], 1], "k--", lw=1, label="calibrated (accuracy = confidence)")
+    ax.plot(rel.confidence[filled], rel.accuracy[filled], "o-", color=colour, label=f"{label}: ECE {rel.ece:.4f}")
+    ax.set_xlabel("confidence (top-class probability)")
+    ax.set_ylabel("accuracy in the bin")
+    ax.set_xlim(rel.edges[0], 1.0)
+    ax.set_title(title or "Reliability diagram")
+    ax.legend(fontsize=8, loc="upper left")
+    return ax
+
+
+def nll(logits, labels, temperature: float = 1.0) -> float:
+    """Return the mean cross-entropy ``−log softmax(z / T)[true class]`` over pixels (nats)."""
+    z = np.asarray(logits, np.float64) / _check_temperature(temperature)
+    y = np.asarray(labels).astype(np.int64)
+    if z.shape[:-1] != y.shape:
+        raise ValueError(f"logits must be …×K and labels …, got {z.shape} and {y.shape}")
+    shifted = z - z.max(axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return float(-np.take_along_axis(log_p, y[..., None], axis=-1).mean())
+
+
+def fit_temperature(logits, labels, *, bounds: tuple[float, float] = (0.05, 50.0), iterations: int = 50) -> float:
+    """Return the temperature ``T`` that minimises the cross-entropy of ``softmax(logits / T)`` on these pixels.
+
+    Fit it on a *validation* split, never on the test split you report.
+
+    Parameters
+    ----------
+    logits : …×K float
+        Scores before the softmax (:func:`predict_logits`).
+    labels : … int or bool
+        True classes.
+    bounds : (float, float)
+        The search interval for ``T``; a result at a bound means the optimum lies beyond it.
+    iterations : int
+        Bisection steps (each halves the interval of ``log T``).
+
+    Notes
+    -----
+    With ``β = 1/T`` the loss is convex in ``β``, and its derivative is
+    ``mean over pixels of Σ_k (p_k − y_k) z_k`` (``p = softmax(β z)``, ``y`` one-hot):
+    bisection finds the ``β`` where it changes sign. Only one number is fitted,
+    so the classes the model picks never change — only how sure it says it is.
+    """
+    lo_t, hi_t = (float(b) for b in bounds)
+    if not (0 < lo_t < hi_t and np.isfinite(hi_t)):
+        raise ValueError(f"bounds must be 0 < low < high, got {bounds!r}")
+    z = np.asarray(logits, np.float32)
+    y = np.asarray(labels).astype(np.int64)
+    if z.shape[:-1] != y.shape:
+        raise ValueError(f"logits must be …×K and labels …, got {z.shape} and {y.shape}")
+    k = z.shape[-1]
+    z = z.reshape(-1, k)
+    z_true = np.take_along_axis(z, y.reshape(-1, 1), axis=1)[:, 0]
+
+    def slope(beta: float) -> float:                   # d loss / d β
+        p = scratch.softmax(beta * z, axis=-1)
+        return float(((p * z).sum(axis=1) - z_true).mean())
+
+    lo, hi = np.log(1 / hi_t), np.log(1 / lo_t)         # log β
+    if slope(np.exp(lo)) >= 0:
+        return hi_t
+    if slope(np.exp(hi)) <= 0:
+        return lo_t
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        if slope(np.exp(mid)) > 0:
+            hi = mid
+        else:
+            lo = mid
+    return float(1 / np.exp((lo + hi) / 2))
+
+
+# --- thresholds -----------------------------------------------------------------------------------
+
+DEFAULT_THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.05), 2)
+"""0.05, 0.10, …, 0.95: the thresholds :func:`threshold_sweep` tries by default."""
+
+
+@dataclass
+class ThresholdSweep:
+    """Scores of ``alpha >= t`` for each threshold ``t``, averaged over images.
+
+    Attributes
+    ----------
+    thresholds : T float
+    iou, boundary_f : T float — mean over the images of the per-image score.
+    per_image_iou : N×T float — every image's IoU at every threshold.
+    """
+
+    thresholds: np.ndarray
+    iou: np.ndarray
+    boundary_f: np.ndarray
+    per_image_iou: np.ndarray
+
+    def best(self, score: str = "iou") -> float:
+        """Return the threshold with the highest mean ``score`` ("iou" or "boundary_f"); ties: the lowest."""
+        if score not in ("iou", "boundary_f"):
+            raise ValueError(f"score must be 'iou' or 'boundary_f', got {score!r}")
+        return float(self.thresholds[int(np.argmax(getattr(self, score)))])
+
+
+def _check_alphas(alphas, truths):
+    alphas, truths = list(alphas), list(truths)
+    if len(alphas) != len(truths) or not alphas:
+        raise ValueError(f"give one truth per alpha (and at least one), got {len(alphas)} alphas and "
+                         f"{len(truths)} truths")
+    return alphas, truths
+
+
+def threshold_sweep(alphas, truths, thresholds=DEFAULT_THRESHOLDS, *, tolerance: float = 2,
+                    boundary: bool = True) -> ThresholdSweep:
+    """Return IoU and boundary F of ``alpha >= t`` against each truth, for every threshold ``t``.
+
+    Parameters
+    ----------
+    alphas : sequence of H×W float in [0, 1]
+        Predicted P(object) maps.
+    truths : sequence of H×W float or bool
+        The true alphas (read as ``>= 0.5``).
+    thresholds : sequence of float in (0, 1]
+    tolerance : float
+        Pixels of slack for the boundary F (:func:`course_lib.metrics.boundary_f`).
+    boundary : bool
+        False skips the boundary F (NaN), which is the slow part.
+    """
+    alphas, truths = _check_alphas(alphas, truths)
+    thresholds = np.asarray(thresholds, np.float64)
+    if thresholds.ndim != 1 or not thresholds.size or thresholds.min() <= 0 or thresholds.max() > 1:
+        raise ValueError(f"thresholds must be a 1-D list of values in (0, 1], got {thresholds!r}")
+    ious = np.empty((len(alphas), len(thresholds)))
+    bfs = np.full((len(alphas), len(thresholds)), np.nan)
+    for i, (alpha, truth) in enumerate(zip(alphas, truths)):
+        alpha = np.asarray(alpha)
+        hard_truth = metrics.as_hard(truth)
+        for j, t in enumerate(thresholds):
+            mask = alpha >= t
+            ious[i, j] = metrics.iou(mask, hard_truth)
+            if boundary:
+                bfs[i, j] = metrics.boundary_f(mask, hard_truth, tolerance)
+    return ThresholdSweep(thresholds, ious.mean(axis=0), bfs.mean(axis=0), ious)
+
+
+def best_threshold(alphas, truths, thresholds=DEFAULT_THRESHOLDS) -> float:
+    """Return the threshold ``t`` whose masks ``alpha >= t`` have the highest mean IoU over the images.
+
+    The mean is of each image's own IoU (every photo counts once, whatever the
+    size of its product); ties go to the lowest threshold.
+
+    >>> truth = np.array([[0, 0, 1, 1]], float)
+    >>> best_threshold([np.array([[0.1, 0.3, 0.35, 0.9]])], [truth], [0.2, 0.33, 0.5])
+    0.33
+    """
+    return threshold_sweep(alphas, truths, thresholds, boundary=False).best("iou")
+
+
+# --- a panel with two sliders --------------------------------------------------------------------
+
+
+def _fit_side(image: np.ndarray, side: int, interpolation) -> np.ndarray:
+    h, w = image.shape[:2]
+    scale = side / max(h, w)
+    if scale >= 1:
+        return image
+    return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interpolation)
+
+
+class ProbabilityPanel:
+    """Threshold and temperature sliders on one photo: redraws P(object), the mask, the cut-out and the scores.
+
+    Parameters
+    ----------
+    rgb : H×W×3 uint8
+        The photo.
+    logits : H×W×2 float
+        Its logits (:func:`predict_logits`).
+    truth : H×W alpha or bool, optional
+        Ground truth for the score line; without it the panel says so.
+    threshold, temperature : float
+        Starting values of the sliders.
+
+    The temperature changes the probabilities (and so the MAE of the soft alpha
+    and the entropy) but never which class is more likely: at threshold 0.5 the
+    mask stays the same. At any other threshold it moves the mask too.
+    ``panel.controls["threshold"]`` and ``panel.controls["temperature"]`` are the
+    sliders; ``panel.score.value`` the score line; ``panel.mask`` the current mask.
+    """
+
+    def __init__(self, rgb, logits, truth=None, *, threshold: float = 0.5, temperature: float = 1.0,
+                 max_side: int = 256):
+        import ipywidgets as W
+
+        from course_lib import widgets
+
+        rgb = _check_rgb(rgb)
+        logits = np.asarray(logits, np.float32)
+        if logits.shape != rgb.shape[:2] + (2,):
+            raise ValueError(f"logits must be H×W×2 for a {rgb.shape[0]}×{rgb.shape[1]} photo, got {logits.shape}")
+        self._widgets = widgets
+        self.rgb = _fit_side(rgb, max_side, cv2.INTER_AREA)
+        size = self.rgb.shape[1::-1]
+        self.logits = cv2.resize(logits, size, interpolation=cv2.INTER_AREA) if self.rgb.shape != rgb.shape else logits
+        self.truth = None
+        if truth is not None:
+            truth = np.asarray(truth, np.float32)
+            if truth.shape != rgb.shape[:2]:
+                raise ValueError(f"truth has shape {truth.shape} but the photo is {rgb.shape[:2]}")
+            self.truth = cv2.resize(truth, size, interpolation=cv2.INTER_AREA) if self.rgb.shape != rgb.shape else truth
+        style, layout = {"description_width": "110px"}, W.Layout(width="420px")
+        self.controls = {
+            "threshold": W.FloatSlider(value=threshold, min=0.01, max=0.99, step=0.01, description="threshold",
+                                       continuous_update=False, style=style, layout=layout),
+            "temperature": W.FloatLogSlider(value=temperature, base=10, min=-1, max=1, step=0.02,
+                                            description="temperature T", continuous_update=False,
+                                            style=style, layout=layout),
+        }
+        self.picture = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        self.score = W.HTML()
+        self.status = W.HTML()
+        self.alpha = self.mask = None
+        self.last_seconds = 0.0
+        for control in self.controls.values():
+            control.observe(lambda change: self.redraw(), names="value")
+        self.widget = W.VBox([W.HTML("<b>P(object) = softmax(z / T)[object] ≥ threshold</b>"),
+                              W.VBox(list(self.controls.values())), self.picture, self.score, self.status])
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Recompute P(object) at the temperature, the mask at the threshold, the picture and the score line."""
+        start = time.perf_counter()
+        t, temperature = self.controls["threshold"].value, self.controls["temperature"].value
+        self.alpha = object_probability(self.logits, temperature)
+        self.mask = self.alpha >= t
+        grey = np.repeat((self.alpha * 255).astype(np.uint8)[:, :, None], 3, axis=2)
+        hard_truth = None if self.truth is None else self.truth >= 0.5
+        gap = np.full((self.rgb.shape[0], 4, 3), 255, np.uint8)
+        picture = np.hstack([grey, gap, self._widgets.strip(self.rgb, self.mask, hard_truth)])
+        self.picture.value = self._widgets.png_bytes(picture)
+        spread = float(binary_entropy(self.alpha).mean())
+        head = f"threshold {t:.2f} · T {temperature:.2f}: "
+        if self.truth is None:
+            self.score.value = (head + f"mean entropy {spread:.3f} bits · no ground truth for this photo: "
+                                       "judge by eye")
+        else:
+            s = metrics.scores(self.mask, self.truth)
+            self.score.value = html.escape(head) + (
+                f"IoU <b>{s['iou']:.3f}</b> · boundary F {s['boundary_f']:.3f} · "
+                f"MAE of the soft alpha {metrics.mae(self.alpha, self.truth):.4f} · mean entropy {spread:.3f} bits")
+        self.last_seconds = time.perf_counter() - start
+        self.status.value = (f"<small>picture: P(object) | overlay | mask | cut-out"
+                             f"{' | errors' if self.truth is not None else ''} — redrawn in "
+                             f"{self.last_seconds * 1000:.0f} ms</small>")
