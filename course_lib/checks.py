@@ -476,3 +476,77 @@ def check_composite(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarra
         return verdict
 
     return run_cases("composite", student, reference, _composite_cases(), compare=compare, verbose=verbose)
+
+
+# --- lesson 05: the threshold that maximises IoU on the validation split ---------------------------
+
+def _threshold_cases() -> list[tuple[str, tuple]]:
+    rng = np.random.default_rng(25)
+    thresholds = np.round(np.arange(0.05, 0.951, 0.05), 2)
+
+    def photo(h, w, box, p_object, p_background, noise=0.12):
+        truth = np.zeros((h, w), np.float32)
+        truth[box] = 1
+        level = np.where(truth > 0, p_object, p_background)
+        return np.clip(level + rng.normal(0, noise, (h, w)), 0, 1).astype(np.float32), truth
+
+    unsure = photo(24, 30, np.s_[6:18, 8:22], 0.35, 0.1)
+    spill = [photo(20, 20, np.s_[5:15, 5:15], 0.9, 0.6), photo(16, 28, np.s_[3:13, 4:20], 0.85, 0.55)]
+    small = photo(40, 40, np.s_[17:23, 17:23], 0.6, 0.3)            # a small product, an unsure model
+    large = photo(40, 40, np.s_[4:36, 4:36], 0.8, 0.55)             # a large product, background close behind
+    return [("one photo, an unsure model (object pixels at about 0.35)", ([unsure[0]], [unsure[1]], thresholds)),
+            ("two photos where the background spills over 0.5", ([a for a, _ in spill], [t for _, t in spill],
+                                                                  thresholds)),
+            ("a small and a large product: every photo counts once", ([small[0], large[0]], [small[1], large[1]],
+                                                                      thresholds)),
+            ("a coarse list of thresholds", ([small[0], unsure[0]], [small[1], unsure[1]],
+                                            np.array([0.3, 0.5, 0.7])))]
+
+
+def check_best_threshold(fn: Callable, *, verbose: bool = True) -> CheckResult:
+    """Check ``best_threshold(alphas, truths, thresholds) -> float`` against :func:`course_lib.calibration.best_threshold`.
+
+    The answer is the threshold ``t`` whose masks ``alpha >= t`` have the highest
+    *mean of the per-image IoU* against ``truth >= 0.5`` (ties: the lowest ``t``).
+    Names the likely mistakes: returning the IoU or the index instead of the
+    threshold, taking the worst threshold, pooling the pixels of all photos into one IoU.
+    """
+    from course_lib import calibration
+
+    def reference(alphas, truths, thresholds):
+        sweep = calibration.threshold_sweep(alphas, truths, thresholds, boundary=False)
+        pooled = [_pooled_iou(alphas, truths, t) for t in thresholds]
+        mistakes = [("you returned the best mean IoU, not the threshold that gives it", float(sweep.iou.max())),
+                    ("you returned the index of the best threshold: return thresholds[index]",
+                     float(np.argmax(sweep.iou))),
+                    ("that is the threshold with the *lowest* IoU: use argmax, not argmin",
+                     float(thresholds[int(np.argmin(sweep.iou))])),
+                    ("you pooled the pixels of all photos into one IoU; average each photo's own IoU instead "
+                     "(every photo counts once, whatever the size of its product)",
+                     float(thresholds[int(np.argmax(pooled))]))]
+        return _Reference(sweep.best("iou"), mistakes)
+
+    def compare(name, yours, ref: _Reference) -> CheckResult:
+        try:
+            value = float(yours)
+        except (TypeError, ValueError):
+            return CheckResult(name, False, "failed", f"you returned {yours!r}, not one threshold")
+        if np.isclose(value, ref.value, rtol=0, atol=1e-9):
+            return CheckResult(name, True, "passed", "")
+        for hint, wrong in ref.likely_mistakes:
+            if np.isclose(value, wrong, rtol=0, atol=1e-9):
+                return CheckResult(name, False, "failed", f"you returned {value:.4g}, the reference gives "
+                                                          f"{ref.value:.4g} — {hint}")
+        return CheckResult(name, False, "failed",
+                           f"you returned {value:.4g}, the reference gives {ref.value:.4g} (the t with the highest "
+                           "mean IoU of alpha >= t against truth >= 0.5; ties go to the lowest t)")
+
+    return run_cases("best_threshold", fn, reference, _threshold_cases(), compare=compare, verbose=verbose)
+
+
+def _pooled_iou(alphas, truths, t: float) -> float:
+    """Return the IoU of ``alpha >= t`` with ``truth >= 0.5`` over the pixels of all photos together."""
+    pred = np.concatenate([(np.asarray(a) >= t).ravel() for a in alphas])
+    true = np.concatenate([(np.asarray(g) >= 0.5).ravel() for g in truths])
+    union = np.logical_or(pred, true).sum()
+    return 1.0 if union == 0 else float(np.logical_and(pred, true).sum() / union)

@@ -231,3 +231,46 @@ def test_composite_check_says_not_done_for_a_stub():
         raise NotImplementedError
 
     assert checks.check_composite(stub, verbose=False).status == "not done"
+
+
+# --- lesson 05 --------------------------------------------------------------------------------
+
+def _mean_iou_threshold(alphas, truths, thresholds, pool=False, pick=np.argmax):
+    def iou(pred, true):
+        union = np.logical_or(pred, true).sum()
+        return 1.0 if union == 0 else np.logical_and(pred, true).sum() / union
+
+    scores = []
+    for t in thresholds:
+        if pool:
+            scores.append(iou(np.concatenate([(a >= t).ravel() for a in alphas]),
+                              np.concatenate([(g >= 0.5).ravel() for g in truths])))
+        else:
+            scores.append(np.mean([iou(a >= t, g >= 0.5) for a, g in zip(alphas, truths)]))
+    return float(thresholds[int(pick(scores))]), scores
+
+
+def test_best_threshold_check_passes_the_reference_and_names_likely_mistakes():
+    from course_lib import calibration
+
+    assert checks.check_best_threshold(calibration.best_threshold, verbose=False)
+    assert checks.check_best_threshold(lambda a, g, t: _mean_iou_threshold(a, g, t)[0], verbose=False)
+    pooled = checks.check_best_threshold(lambda a, g, t: _mean_iou_threshold(a, g, t, pool=True)[0], verbose=False)
+    assert not pooled and "pooled the pixels" in pooled.message
+    worst = checks.check_best_threshold(lambda a, g, t: _mean_iou_threshold(a, g, t, pick=np.argmin)[0],
+                                        verbose=False)
+    assert "lowest" in worst.message
+    score = checks.check_best_threshold(lambda a, g, t: max(_mean_iou_threshold(a, g, t)[1]), verbose=False)
+    assert "best mean IoU, not the threshold" in score.message
+    index = checks.check_best_threshold(lambda a, g, t: int(np.argmax(_mean_iou_threshold(a, g, t)[1])),
+                                        verbose=False)
+    assert "thresholds[index]" in index.message
+    nothing = checks.check_best_threshold(lambda a, g, t: None, verbose=False)
+    assert "not one threshold" in nothing.message
+
+
+def test_best_threshold_check_says_not_done_for_a_stub():
+    def stub(alphas, truths, thresholds):
+        raise NotImplementedError
+
+    assert checks.check_best_threshold(stub, verbose=False).status == "not done"
