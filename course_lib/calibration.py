@@ -437,6 +437,7 @@ class ProbabilityPanel:
         from course_lib import widgets
 
         rgb = _check_rgb(rgb)
+        temperature = _check_temperature(temperature)       # the slider's range is built around it
         logits = np.asarray(logits, np.float32)
         if logits.shape != rgb.shape[:2] + (2,):
             raise ValueError(f"logits must be H×W×2 for a {rgb.shape[0]}×{rgb.shape[1]} photo, got {logits.shape}")
@@ -454,7 +455,8 @@ class ProbabilityPanel:
         self.controls = {
             "threshold": W.FloatSlider(value=threshold, min=0.01, max=0.99, step=0.01, description="threshold",
                                        continuous_update=False, style=style, layout=layout),
-            "temperature": W.FloatLogSlider(value=temperature, base=10, min=-1, max=1, step=0.02,
+            "temperature": W.FloatLogSlider(value=temperature, base=10, min=min(-1.0, np.log10(temperature) - 0.5),
+                                            max=max(1.0, np.log10(temperature) + 0.5), step=0.02,
                                             description="temperature T", continuous_update=False,
                                             style=style, layout=layout),
         }

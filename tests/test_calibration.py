@@ -140,6 +140,8 @@ def test_panel_sliders_change_the_mask_and_the_score():
     panel.controls["threshold"].value = 0.8                         # now the mask moves
     assert panel.score.value != second and not np.array_equal(panel.mask, mask)
     assert panel.last_seconds < 1.0
+    hot = calibration.ProbabilityPanel(rgb, logits, truth, temperature=30.0)    # beyond the usual range: kept
+    assert hot.controls["temperature"].value == pytest.approx(30.0) and "T 30.00" in hot.score.value
     no_truth = calibration.ProbabilityPanel(rgb, logits)
     assert "no ground truth" in no_truth.score.value
     with pytest.raises(ValueError, match="logits must be H×W×2"):
