@@ -58,7 +58,7 @@ def before_after(rgb, alphas: dict, *, truth=None, background=(40, 120, 220), bo
         Side by side, in this order (e.g. "hard mask", "guided filter").
     truth : H×W alpha, optional
         Adds each alpha's MAE to its title, and a last column with the truth.
-    background : RGB triple or image
+    background : RGB triple, "white", or a photo of any size
         A strong colour shows fringes and jagged steps best.
     box : (rows, cols) slices, optional
         The zoom window; default :func:`zoom_box` of ``truth`` (or of the last alpha).
@@ -82,8 +82,7 @@ def before_after(rgb, alphas: dict, *, truth=None, background=(40, 120, 220), bo
     fig, axes = plt.subplots(2, len(panels), figsize=(panel_size * len(panels), panel_size * 2), squeeze=False)
     for col, (title, alpha) in enumerate(panels.items()):
         a = postprocess._check_alpha(alpha, title, rgb.shape[:2])
-        cut = viz.composite(fore, a, background if isinstance(background, (str, tuple, list)) else
-                            postprocess.fit_background(background, *rgb.shape[:2]))
+        cut = postprocess.composite_onto(rgb, a, background, foreground=fore)
         if truth is not None and title != "truth":
             title = f"{title}\nMAE {metrics.mae(a, truth):.4f}"
         axes[0, col].imshow(cut)
