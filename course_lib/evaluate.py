@@ -7,16 +7,29 @@ row per image × method, with its difficulty, scores and time.
 >>> from course_lib import classical, datasets            # doctest: +SKIP
 >>> rows = evaluate_methods({"otsu": classical.otsu_mask}, datasets.load_split("test", limit=30))
 >>> print(format_table(summarise(rows)))                  # doctest: +SKIP
+
+Your own photos: a folder with ``images/`` and ``masks/`` (same stems) goes
+through the same loop with :func:`evaluate_folder`. The pictures of lesson 07
+— :func:`plot_score_distribution` (a score per method per difficulty),
+:func:`plot_method_scatter` (one method against another, image by image) and
+:func:`worst_gallery` (where each method fails) — all read those rows.
 """
 
 from __future__ import annotations
 
+import os
+import textwrap
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import numpy as np
 
 from course_lib import metrics
+from course_lib.imageio import IMAGE_SUFFIXES, ImageLoadError, load_folder, load_image
+
+SCORES = ("iou", "dice", "precision", "recall", "boundary_f", "mae")
+"""The scores in every row (:func:`course_lib.metrics.scores`)."""
 
 DIFFICULTY_ORDER = ("easy", "medium", "hard", "real", "all")
 """Column order of every table; "real" is the demo photos (course_lib.demo), "all" pools the rows."""
@@ -48,8 +61,7 @@ def evaluate_methods(methods: Mapping[str, Callable[[np.ndarray], np.ndarray]], 
                     row.update(metrics.scores(pred, truth, tolerance=tolerance))
                     row["error"] = ""
                 except Exception as exc:  # one failing image must not hide the others' scores
-                    row.update({k: float("nan") for k in ("iou", "dice", "precision", "recall",
-                                                          "boundary_f", "mae")})
+                    row.update({k: float("nan") for k in SCORES})
                     row["error"] = f"{type(exc).__name__}: {exc}"
                 row["seconds"] = time.perf_counter() - start
                 rows.append(row)
@@ -94,3 +106,258 @@ def worst(rows: list[dict], method: str, n: int = 4, score: str = "iou") -> list
     """Return the ``n`` rows of ``method`` with the lowest ``score`` (NaN counts as worst)."""
     mine = [r for r in rows if r["method"] == method]
     return sorted(mine, key=lambda r: -np.inf if np.isnan(r[score]) else r[score])[:n]
+
+
+# --- a folder of your own photos -------------------------------------------------------------------
+
+
+def _load_truth(path: Path, shape: tuple[int, int]) -> np.ndarray:
+    """Return the mask at ``path`` as an H×W float32 alpha in [0, 1] (grey level / 255), checked against ``shape``."""
+    grey = load_image(path)[:, :, 0].astype(np.float32) / 255.0   # a grey PNG comes back as R = G = B
+    if grey.shape != tuple(shape):
+        raise ImageLoadError(f"{path} is {grey.shape[1]}×{grey.shape[0]} pixels but its photo is "
+                             f"{shape[1]}×{shape[0]}")
+    return grey
+
+
+def load_folder_split(folder: str | os.PathLike, *, difficulty: str = "real"):
+    """Return ``(split, errors)``: the good image/mask pairs of ``folder`` and why each bad one failed.
+
+    Parameters
+    ----------
+    folder : path
+        Holds ``images/`` (photos, any size) and ``masks/`` (one per photo,
+        same stem, any image format; grey level / 255 is the alpha, so a
+        0/255 mask or a soft alpha both work).
+    difficulty : str
+        The label every pair carries in the tables (``"real"`` for photos).
+
+    Returns
+    -------
+    split : :class:`course_lib.datasets.Split`
+        ``rgb[i]`` H_i×W_i×3 uint8 and ``alpha[i]`` H_i×W_i float32 (object
+        arrays, as :func:`course_lib.demo.as_split` gives); ``meta[i]["name"]``
+        is the stem, ``meta[i]["path"]`` the photo's path.
+    errors : {stem: message}
+        A photo that does not load, a missing or unreadable mask, a mask of the
+        wrong size, a mask without a photo: each named, none fatal.
+    """
+    from course_lib.datasets import Split
+
+    folder = Path(folder)
+    image_dir, mask_dir = folder / "images", folder / "masks"
+    if not image_dir.is_dir():
+        raise FileNotFoundError(f"{folder} has no images/ folder: put the photos in {image_dir} "
+                                f"and their masks (same names) in {mask_dir}")
+    photos = load_folder(image_dir)
+    masks = {p.stem: p for p in sorted(mask_dir.glob("*")) if p.suffix.lower() in IMAGE_SUFFIXES} \
+        if mask_dir.is_dir() else {}
+    errors: dict[str, str] = {path.stem: message for path, message in photos.errors.items()}
+    pairs = []
+    for path, rgb in photos.images.items():
+        if path.stem not in masks:
+            errors[path.stem] = f"{path} has no mask: expected {mask_dir / path.stem}.png"
+            continue
+        try:
+            pairs.append((path, rgb, _load_truth(masks[path.stem], rgb.shape[:2])))
+        except ImageLoadError as exc:
+            errors[path.stem] = str(exc)
+    photo_stems = {p.stem for p in list(photos.images) + list(photos.errors)}
+    for stem, path in masks.items():
+        if stem not in photo_stems:
+            errors[stem] = f"{path} has no photo in {image_dir}"
+    rgb, alpha = np.empty(len(pairs), object), np.empty(len(pairs), object)
+    for i, (_, r, a) in enumerate(pairs):   # item by item: NumPy would try to broadcast a list
+        rgb[i], alpha[i] = r, a
+    meta = [{"name": p.stem, "path": str(p), "product": p.stem, "background": "your photo"} for p, _, _ in pairs]
+    split = Split(rgb, alpha, np.array([difficulty] * len(pairs), dtype=object).astype(str), meta, folder.name)
+    return split, dict(sorted(errors.items()))
+
+
+def evaluate_folder(methods: Mapping[str, Callable[[np.ndarray], np.ndarray]], folder: str | os.PathLike, *,
+                    difficulty: str = "real", tolerance: float = 2, progress: bool = True) -> list[dict]:
+    """Return :func:`evaluate_methods`'s rows for a folder of ``images/`` + ``masks/`` pairs, bad files included.
+
+    Every row also has ``name`` (the file's stem). A pair that cannot be read
+    gives one row per method with NaN scores and the reason in ``error``, so a
+    table of 40 photos with one broken file still shows 39 scores and says
+    which file failed and why. See :func:`load_folder_split` for the layout.
+    """
+    if not methods:
+        raise ValueError("methods is empty: give at least one name → function")
+    split, errors = load_folder_split(folder, difficulty=difficulty)
+    rows = evaluate_methods(methods, split, tolerance=tolerance, progress=progress) if len(split) else []
+    for row in rows:
+        row["name"] = split.meta[row["index"]]["name"]
+    for k, (stem, message) in enumerate(errors.items()):
+        for method in methods:
+            rows.append({"index": len(split) + k, "difficulty": difficulty, "method": method, "name": stem,
+                         **{score: float("nan") for score in SCORES}, "error": message, "seconds": 0.0})
+    return rows
+
+
+# --- pictures of the rows ------------------------------------------------------------------------------
+
+SCORE_LABELS = {"iou": "IoU", "dice": "Dice", "precision": "precision", "recall": "recall",
+                "boundary_f": "boundary F (2 px)", "mae": "MAE of the alpha"}
+
+
+def _method_colours(methods) -> dict[str, tuple]:
+    import matplotlib
+
+    cycle = matplotlib.colormaps["tab10"]
+    return {m: cycle(i % 10) for i, m in enumerate(methods)}
+
+
+def plot_score_distribution(rows: list[dict], score: str = "iou", *, kind: str = "box", ax=None):
+    """Draw ``score`` per method (colours) per difficulty (groups) as box or violin plots; return the figure.
+
+    NaN scores (failed images) are left out, and the legend says how many each method lost.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    if kind not in ("box", "violin"):
+        raise ValueError(f"kind must be 'box' or 'violin', got {kind!r}")
+    if not rows:
+        raise ValueError("rows is empty: run evaluate_methods or evaluate_folder first")
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    difficulties = [d for d in DIFFICULTY_ORDER[:-1] if any(r["difficulty"] == d for r in rows)]
+    difficulties += sorted({r["difficulty"] for r in rows} - set(difficulties))
+    colours = _method_colours(methods)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(difficulties) * len(methods) * 0.6 + 2), 3.8))
+    fig = ax.figure
+    width = 0.8 / len(methods)
+    failed = {m: 0 for m in methods}
+    for g, difficulty in enumerate(difficulties):
+        for k, method in enumerate(methods):
+            values = np.array([r[score] for r in rows if r["method"] == method and r["difficulty"] == difficulty],
+                              float)
+            failed[method] += int(np.isnan(values).sum())
+            values = values[~np.isnan(values)]
+            if not len(values):
+                continue
+            x = g - 0.4 + width * (k + 0.5)
+            if kind == "box":
+                parts = ax.boxplot([values], positions=[x], widths=width * 0.85, patch_artist=True,
+                                   showfliers=True, flierprops={"markersize": 3})
+                for box in parts["boxes"]:
+                    box.set(facecolor=colours[method], alpha=0.75)
+                for median in parts["medians"]:
+                    median.set(color="black")
+            else:
+                parts = ax.violinplot([values], positions=[x], widths=width * 0.9, showmedians=True)
+                for body in parts["bodies"]:
+                    body.set(facecolor=colours[method], alpha=0.7)
+    ax.set_xticks(range(len(difficulties)), difficulties)
+    ax.set_xlim(-0.6, len(difficulties) - 0.4)
+    ax.set_xlabel("difficulty")
+    ax.set_ylabel(SCORE_LABELS.get(score, score))
+    ax.set_title(f"{SCORE_LABELS.get(score, score)} per image, by method and difficulty")
+    labels = [m + (f" ({failed[m]} failed)" if failed[m] else "") for m in methods]
+    ax.legend([Patch(color=colours[m]) for m in methods], labels, fontsize=8, loc="best")
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def paired_scores(rows: list[dict], method_x: str, method_y: str, score: str = "iou") -> list[tuple]:
+    """Return ``[(difficulty, score of method_x, score of method_y, row key)]`` for the images both scored."""
+    def key(r):
+        return r["index"], r["difficulty"], r.get("name")
+
+    xs = {key(r): r for r in rows if r["method"] == method_x}
+    out = []
+    for r in rows:
+        if r["method"] == method_y and key(r) in xs:
+            out.append((r["difficulty"], float(xs[key(r)][score]), float(r[score]), key(r)))
+    return out
+
+
+def plot_method_scatter(rows: list[dict], method_x: str, method_y: str, score: str = "iou", *, ax=None):
+    """Draw one point per image, ``method_x``'s score against ``method_y``'s, coloured by difficulty; return the figure.
+
+    Points above the diagonal are images where ``method_y`` did better. Images
+    that either method failed on (NaN) are left out and counted in the title.
+    """
+    import matplotlib.pyplot as plt
+
+    known = {r["method"] for r in rows}
+    for method in (method_x, method_y):
+        if method not in known:
+            raise ValueError(f"no rows for method {method!r}; the rows have {sorted(known)}")
+    pairs = paired_scores(rows, method_x, method_y, score)
+    good = [p for p in pairs if not (np.isnan(p[1]) or np.isnan(p[2]))]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.6, 4.4))
+    fig = ax.figure
+    difficulties = [d for d in DIFFICULTY_ORDER[:-1] if any(p[0] == d for p in good)]
+    difficulties += sorted({p[0] for p in good} - set(difficulties))
+    colours = {d: c for d, c in zip(difficulties, ("#1a9850", "#fdae61", "#d73027", "#4575b4", "#7b3294"))}
+    for d in difficulties:
+        xy = np.array([(p[1], p[2]) for p in good if p[0] == d])
+        ax.scatter(xy[:, 0], xy[:, 1], s=14, alpha=0.75, color=colours.get(d, "grey"), label=d)
+    lo = min([0.0] + [min(p[1], p[2]) for p in good])
+    hi = max([1.0] + [max(p[1], p[2]) for p in good])
+    ax.plot([lo, hi], [lo, hi], color="grey", lw=1, ls="--", label="equal")
+    wins = sum(p[2] > p[1] for p in good)
+    label = SCORE_LABELS.get(score, score)
+    dropped = len(pairs) - len(good)
+    ax.set_title(f"{label} per image: {method_y} better on {wins} of {len(good)}"
+                 + (f"\n({dropped} failed images left out)" if dropped else ""), fontsize=10)
+    ax.set_xlabel(f"{method_x} {label}")
+    ax.set_ylabel(f"{method_y} {label}")
+    ax.set_aspect("equal")
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def worst_gallery(rows: list[dict], split, methods: Mapping[str, Callable[[np.ndarray], np.ndarray]], *,
+                  n: int = 4, score: str = "iou", panel_size: float = 2.2):
+    """Draw, for each method (a row), its ``n`` worst images as error maps with the score; return the figure.
+
+    ``split`` is what the rows were computed on (``split.rgb[row["index"]]``,
+    e.g. from :func:`load_folder_split`); each method is run again on its worst
+    images only. Rows without a picture (a file that failed to load) are shown
+    as their error message. Red: background kept (FP); blue: product missed (FN).
+    """
+    import matplotlib.pyplot as plt
+
+    from course_lib import viz
+
+    if not methods:
+        raise ValueError("methods is empty: give at least one name → function")
+    fig, axes = plt.subplots(len(methods), n, figsize=(panel_size * n, panel_size * len(methods) + 0.4),
+                             squeeze=False)
+    for i, (name, method) in enumerate(methods.items()):
+        picks = worst(rows, name, n, score)
+        for j in range(n):
+            ax = axes[i, j]
+            ax.set_xticks([]), ax.set_yticks([])
+            if j >= len(picks):
+                ax.axis("off")
+                continue
+            row = picks[j]
+            if row["index"] >= len(split):
+                message = textwrap.fill(f"{row.get('name', row['index'])}: {row['error']}", 28)
+                ax.text(0.5, 0.5, "\n".join(message.splitlines()[:6]), ha="center", va="center", fontsize=6,
+                        transform=ax.transAxes)
+                ax.set_title("could not be scored", fontsize=8)
+                continue
+            rgb, truth = split.rgb[row["index"]], split.alpha[row["index"]]
+            try:
+                picture = viz.error_map(np.asarray(method(rgb)) >= 0.5, np.asarray(truth) >= 0.5)
+            except Exception as exc:  # the row already says it failed; show why instead of stopping the figure
+                message = textwrap.fill(f"{type(exc).__name__}: {exc}", 28)
+                ax.text(0.5, 0.5, "\n".join(message.splitlines()[:6]), ha="center", va="center", fontsize=6,
+                        transform=ax.transAxes)
+                continue
+            ax.imshow(picture)
+            label = row.get("name", f"#{row['index']}")
+            ax.set_title(f"{label} ({row['difficulty']})\n{SCORE_LABELS.get(score, score)} {row[score]:.3f}",
+                         fontsize=8)
+        axes[i, 0].set_ylabel(name)
+    viz.error_legend(axes[0, -1])
+    fig.suptitle(f"each method's {n} worst images (red: background kept, blue: product missed)")
+    fig.tight_layout()
+    return fig
