@@ -386,7 +386,8 @@ def train_conv_head(X, y, *, epochs: int = 5, batch_size: int = 512, lr: float =
     Each training pixel is fed as a 1×1 "image" (``M×1×1×F``): a 1×1 convolution
     sees nothing else anyway. The features are standardised for training, and the
     standardisation is then folded into the kernel, so the finished model takes
-    raw feature images of any size.
+    raw feature images of any size. ``seed`` goes to ``keras.utils.set_random_seed``
+    (initial kernel and batch order; it also reseeds Python's and NumPy's global generators).
     """
     import keras
 
