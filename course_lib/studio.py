@@ -1,0 +1,281 @@
+"""The comparison studio: a classical method and the U-Net side by side, with sliders, on any photo.
+
+One app built from the panels the earlier lessons already have, so every
+slider means here what it meant there:
+
+- top: :class:`course_lib.widgets.ImagePicker` — a dataset sample by
+  difficulty, a shipped demo photo, or your own upload (a bad file gets a
+  message naming it, not a traceback);
+- left: a classical method family (dropdown) with its sliders — lesson 01's
+  :class:`course_lib.widgets.MethodPanel`;
+- right: the U-Net's object probability, a threshold, and lesson 06's
+  postprocessing chain — :class:`course_lib.postprocess_views.PostprocessPanel`,
+  whose sliders describe a :class:`course_lib.pipeline.Pipeline`;
+- bottom: for each side the overlay, the cut-out on a checkerboard and on
+  white, the error map (red: background kept, blue: product missed), and
+  IoU, Dice, boundary F and MAE against the ground truth where there is one.
+
+The U-Net runs once per image (:class:`course_lib.inference.AlphaCache`);
+moving a slider recomputes only the side it belongs to. Like the other
+panels, the studio works on the photo downscaled to
+:data:`~course_lib.widgets.PANEL_SIDE` pixels on a side, so a slider answers
+at once; the U-Net predicts on the full photo.
+
+>>> app = Studio(test_split, model, demo=demo.demo_mapping())   # doctest: +SKIP
+>>> app.widget                                                   # doctest: +SKIP
+>>> app.controls["threshold"].value = 0.7; app.scores["unet"].value   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+import cv2
+import ipywidgets as W
+import numpy as np
+
+from course_lib import metrics, viz, widgets
+from course_lib.inference import AlphaCache
+from course_lib.pipeline import Pipeline, Step
+from course_lib.postprocess_views import PostprocessPanel
+
+SIDES = ("classical", "unet")
+"""The two sides of the studio, as keys of ``studio.scores``, ``studio.alpha`` and ``studio.redraws``."""
+
+_GAP = 4
+
+
+def _legend_html() -> str:
+    swatch = ("<span style='display:inline-block;width:12px;height:12px;background:rgb{};"
+              "border:1px solid #888;margin:0 3px 0 10px;vertical-align:middle'></span>{}")
+    items = ((viz._TP_RGB, "product, found"), (viz._FN_RGB, "product, missed (FN)"),
+             (viz._FP_RGB, "background kept (FP)"), (viz._TN_RGB, "background, removed"))
+    return ("<small>pictures: overlay | cut-out on a checkerboard | cut-out on white | errors —"
+            + "".join(swatch.format(tuple(c), label) for c, label in items) + "</small>")
+
+
+def comparison_strip(rgb: np.ndarray, alpha: np.ndarray, truth: np.ndarray | None = None) -> np.ndarray:
+    """Return one side's picture: overlay | cut-out on a checkerboard | cut-out on white (| error map).
+
+    ``alpha``: H×W bool or float in [0, 1]; ``truth``: H×W alpha or None. Returns H×W'×3 uint8.
+    """
+    alpha = np.asarray(alpha, np.float32)
+    parts = [viz.overlay(rgb, alpha), viz.composite(rgb, alpha, "checkerboard"), viz.composite(rgb, alpha, "white")]
+    if truth is not None:
+        parts.append(viz.error_map(alpha >= 0.5, np.asarray(truth) >= 0.5))
+    gap = np.full((rgb.shape[0], _GAP, 3), 255, np.uint8)
+    return np.hstack([p for part in parts for p in (part, gap)][:-1])
+
+
+def score_line(alpha: np.ndarray, truth: np.ndarray | None) -> str:
+    """Return the HTML score line of one side: IoU, Dice, boundary F, MAE — or why there is none."""
+    if truth is None:
+        return "no ground truth for this photo (an upload): judge the cut-out by eye"
+    s = metrics.scores(alpha, truth)
+    return (f"IoU <b>{s['iou']:.3f}</b> · Dice {s['dice']:.3f} · boundary F {s['boundary_f']:.3f} · "
+            f"MAE {s['mae']:.4f}")
+
+
+class Studio:
+    """Classical method (left) vs U-Net + threshold + postprocessing (right) on one picked photo.
+
+    Parameters
+    ----------
+    split : :class:`course_lib.datasets.Split`
+        Where the picker's dataset samples come from (by difficulty).
+    model : Keras model or :class:`~course_lib.inference.AlphaCache`
+        The U-Net (e.g. :func:`course_lib.inference.load_pretrained`); a model
+        is wrapped in an ``AlphaCache``, so each photo is predicted once.
+    demo : {name: (rgb, mask or None)}, optional
+        Shipped photos (:func:`course_lib.demo.demo_mapping`).
+    family : str
+        The classical family shown first, a key of :data:`course_lib.widgets.FAMILIES`.
+    threshold : float
+        Where the U-Net's probability becomes a mask (the chain's first step).
+
+    What tests and notebooks can reach: ``picker`` (the
+    :class:`~course_lib.widgets.ImagePicker`), ``controls`` (``"family"``,
+    ``"threshold"``, and the postprocessing sliders by their names in
+    ``PostprocessPanel``), ``classical_panel`` (the current ``MethodPanel``, its
+    sliders in ``classical_panel.controls``), ``postprocess_panel``,
+    ``pipeline()`` (the right side's chain), ``scores[side]`` (HTML widgets),
+    ``alpha[side]`` (the current results), ``redraws[side]`` (how often each
+    side has recomputed), ``message`` (what went wrong, if anything).
+    """
+
+    def __init__(self, split, model, *, demo: dict | None = None, family: str = "blur_otsu",
+                 threshold: float = 0.5):
+        if family not in widgets.FAMILIES:
+            raise ValueError(f"family={family!r} is not one of {tuple(widgets.FAMILIES)}")
+        if len(split) == 0:
+            raise ValueError("split is empty: the studio needs at least one sample to start on")
+        self.unet_alpha = model if isinstance(model, AlphaCache) else AlphaCache(model)
+        self.redraws = {side: 0 for side in SIDES}
+        self.alpha: dict[str, np.ndarray | None] = {side: None for side in SIDES}
+        self.label = ""
+        self._panels: dict[str, widgets.MethodPanel] = {}
+        self._stale: set[str] = set()          # families whose panel still shows an earlier photo
+
+        self.message = W.HTML()
+        self.image_label = W.HTML()
+        self.pictures = {side: W.Image(format="png", layout=W.Layout(max_width="100%")) for side in SIDES}
+        self.scores = {side: W.HTML() for side in SIDES}
+        self.status = {side: W.HTML() for side in SIDES}
+        self.classical_controls = W.VBox()
+
+        rgb, truth = split.rgb[0], split.alpha[0]
+        self._set_current(rgb, truth)
+        self.postprocess_panel = PostprocessPanel(self.rgb, self._unet_probability(), self.truth)
+        self.controls = {
+            "family": W.Dropdown(options=[(f.title, name) for name, f in widgets.FAMILIES.items()], value=family,
+                                 description="method", style={"description_width": "110px"},
+                                 layout=W.Layout(width="420px")),
+            "threshold": W.FloatSlider(value=threshold, min=0.01, max=0.99, step=0.01,
+                                       description="threshold", continuous_update=False,
+                                       style={"description_width": "140px"}, layout=W.Layout(width="440px")),
+            **self.postprocess_panel.controls,
+        }
+        self._show_family(family)
+        self.controls["family"].observe(lambda change: self._family_changed(), names="value")
+        self.controls["threshold"].observe(lambda change: self.redraw_unet(), names="value")
+        for control in self.postprocess_panel.controls.values():   # after the panel's own observer: it runs first
+            control.observe(lambda change: self._after_postprocess(), names="value")
+
+        self.picker = widgets.ImagePicker(split, self._on_pick, demo)
+        self.widget = self._layout()
+        self.redraw_unet()
+        self.image_label.value = f"<b>image:</b> {html.escape(split.name)} #0"
+
+    # --- the picked image --------------------------------------------------------------------------
+
+    def _set_current(self, rgb, truth) -> None:
+        self.full_rgb = np.asarray(rgb)
+        self.rgb = widgets.fit_for_panel(self.full_rgb)
+        self.truth = None
+        if truth is not None:
+            t = np.asarray(truth, np.float32)
+            if t.shape != self.full_rgb.shape[:2]:
+                raise ValueError(f"truth has shape {t.shape} but the photo is {self.full_rgb.shape[:2]}")
+            self.truth = np.clip(cv2.resize(t, self.rgb.shape[1::-1], interpolation=cv2.INTER_AREA), 0, 1)
+        self._probability = None
+
+    def _unet_probability(self) -> np.ndarray:
+        """The U-Net's object probability at panel size (predicted on the full photo, once per photo)."""
+        if self._probability is None:
+            full = self.unet_alpha(self.full_rgb)
+            self._probability = np.clip(cv2.resize(full, self.rgb.shape[1::-1], interpolation=cv2.INTER_AREA), 0, 1)
+        return self._probability
+
+    def _on_pick(self, rgb, truth, label) -> None:
+        """The picker's callback: the new photo goes to both sides."""
+        try:
+            self._set_current(rgb, truth)
+            self.classical_panel.set_image(self.rgb, self.truth)
+            self._after_classical()
+            self._stale = {name for name, panel in self._panels.items() if panel is not self.classical_panel}
+            self.redraw_unet()
+        except Exception as exc:  # a photo the kit cannot handle: say so in the app, keep it running
+            self.message.value = (f"<span style='color:#b2182b'>⚠ could not use {html.escape(str(label))}: "
+                                  f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</span>")
+            return
+        self.label = str(label)
+        self.message.value = ""
+        self.image_label.value = (f"<b>image:</b> {html.escape(self.label)} — {self.full_rgb.shape[1]}×"
+                                  f"{self.full_rgb.shape[0]} pixels, shown at {self.rgb.shape[1]}×{self.rgb.shape[0]}")
+
+    # --- left: the classical method ------------------------------------------------------------------
+
+    def _show_family(self, name: str) -> None:
+        if name not in self._panels:
+            panel = widgets.MethodPanel(name, self.rgb, self.truth)
+            for control in panel.controls.values():   # after the panel's own observer, which computes the mask
+                control.observe(lambda change, p=panel: self._after_classical() if p is self.classical_panel
+                                else None, names="value")
+            self._panels[name] = panel
+        panel = self._panels[name]
+        self.classical_panel = panel
+        if name in self._stale:
+            self._stale.discard(name)
+            panel.set_image(self.rgb, self.truth)
+        self.classical_controls.children = [W.VBox(list(panel.controls.values())), panel.status]
+        self._after_classical()
+
+    def _family_changed(self) -> None:
+        self._show_family(self.controls["family"].value)
+
+    def _after_classical(self) -> None:
+        """Show the classical side: the panel has just computed its mask."""
+        panel = self.classical_panel
+        if panel.mask is None or panel.mask.shape != self.rgb.shape[:2]:
+            return
+        start = time.perf_counter()
+        self.redraws["classical"] += 1
+        self.alpha["classical"] = panel.mask
+        self._draw("classical", panel.mask)
+        self.status["classical"].value = (f"<small>{html.escape(panel.family.title)}: computed and drawn in "
+                                          f"{(panel.last_seconds + time.perf_counter() - start) * 1000:.0f} ms"
+                                          "</small>")
+
+    # --- right: the U-Net, its threshold and the chain -------------------------------------------------
+
+    def pipeline(self) -> Pipeline:
+        """Return the right side's chain: binarise at the threshold, then the postprocessing sliders' steps."""
+        chain = self.postprocess_panel.pipeline()
+        first = Step("binarise", {"threshold": float(self.controls["threshold"].value)})
+        return Pipeline((first,) + chain.steps[1:])
+
+    def redraw_unet(self) -> None:
+        """Re-threshold the cached U-Net probability and run the chain (the panel does), then draw."""
+        mask = (self._unet_probability() >= self.controls["threshold"].value).astype(np.float32)
+        # The panel binarises at 0.5 first; a mask already cut at the threshold makes that the threshold's cut.
+        self.postprocess_panel.set_image(self.rgb, mask, self.truth)
+        self._after_postprocess()
+
+    def _after_postprocess(self) -> None:
+        panel = self.postprocess_panel
+        if panel.alpha is None or panel.alpha.shape != self.rgb.shape[:2]:
+            return
+        start = time.perf_counter()
+        self.redraws["unet"] += 1
+        self.alpha["unet"] = panel.alpha
+        self._draw("unet", panel.alpha)
+        self.status["unet"].value = (f"<small>{html.escape(repr(self.pipeline()))} — computed and drawn in "
+                                     f"{(panel.last_seconds + time.perf_counter() - start) * 1000:.0f} ms</small>")
+
+    # --- drawing -------------------------------------------------------------------------------------------
+
+    def _draw(self, side: str, alpha: np.ndarray) -> None:
+        self.pictures[side].value = widgets.png_bytes(comparison_strip(self.rgb, alpha, self.truth))
+        self.scores[side].value = score_line(alpha, self.truth)
+
+    def _layout(self) -> W.Widget:
+        box = {"border": "1px solid #ddd", "padding": "6px", "width": "50%"}
+        left = W.VBox([W.HTML("<b>Classical method</b> (lesson 01)"), self.controls["family"],
+                       self.classical_controls], layout=W.Layout(**box))
+        right = W.VBox([W.HTML("<b>U-Net</b>: P(object) ≥ threshold, then lesson 06's chain"),
+                        self.controls["threshold"], W.VBox(list(self.postprocess_panel.controls.values())),
+                        self.postprocess_panel.status], layout=W.Layout(**box))
+        bottom = W.VBox([
+            self.image_label, W.HTML(_legend_html()),
+            W.HTML("<b>Classical</b>"), self.pictures["classical"], self.scores["classical"],
+            self.status["classical"],
+            W.HTML("<b>U-Net + postprocessing</b>"), self.pictures["unet"], self.scores["unet"],
+            self.status["unet"],
+        ])
+        return W.VBox([W.HTML("<h3>Comparison studio: classical vs U-Net</h3>"), self.picker.widget,
+                       self.message, W.HBox([left, right]), bottom])
+
+
+def course_studio(*, limit: int | None = None, model=None) -> Studio:
+    """Return the studio on the kit's test split, the shipped demo photos and the shipped U-Net.
+
+    ``limit`` samples of the test split (default: 30 in fast mode, 300 in full
+    mode); ``model`` defaults to :func:`course_lib.inference.load_pretrained`.
+    """
+    from course_lib import datasets, demo
+    from course_lib.config import pick
+    from course_lib.inference import load_pretrained
+
+    split = datasets.load_split("test", limit=limit or pick(fast=30, full=300), progress=False)
+    return Studio(split, load_pretrained() if model is None else model, demo=demo.demo_mapping())

@@ -1,0 +1,179 @@
+"""course_lib.studio driven as a learner would, without a browser: each side's sliders move only that side."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from course_lib import inference, studio, widgets
+from course_lib.datasets import Split
+
+
+@pytest.fixture(scope="module")
+def split():
+    from course_lib import synth
+    samples = [synth.make_sample(s, size=96, difficulty=d)
+               for s, d in zip(range(6), ["easy", "medium", "hard"] * 2)]
+    return Split(np.stack([s.rgb for s in samples]), np.stack([s.alpha for s in samples]),
+                 np.array([s.meta["difficulty"] for s in samples]), [s.meta for s in samples], "toy")
+
+
+@pytest.fixture(scope="module")
+def model():
+    import keras
+
+    from course_lib import unet
+    keras.utils.set_random_seed(0)
+    return unet.build_unet(None, 4, 2)      # tiny and untrained: the tests are about the plumbing, not the scores
+
+
+@pytest.fixture
+def predictions(monkeypatch):
+    """Count the U-Net predictions (AlphaCache calls predict_alpha for an image it has not seen)."""
+    calls = []
+    real = inference.predict_alpha
+
+    def counting(model, rgb, **kwargs):
+        calls.append(rgb.shape)
+        return real(model, rgb, **kwargs)
+    monkeypatch.setattr(inference, "predict_alpha", counting)
+    return calls
+
+
+@pytest.fixture
+def app(split, model, predictions):
+    demo = {"square": (split.rgb[1], split.alpha[1] >= 0.5), "unmasked": (split.rgb[2], None)}
+    return studio.Studio(split, model, demo=demo)
+
+
+def _count_calls(monkeypatch, obj, name):
+    calls = []
+    real = getattr(obj, name)
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(obj, name, counting)
+    return calls
+
+
+def test_the_studio_starts_on_the_first_sample_with_both_sides_scored(app, split, predictions):
+    assert len(predictions) == 1, "one U-Net prediction for the first image"
+    for side in studio.SIDES:
+        text = app.scores[side].value
+        assert all(name in text for name in ("IoU", "Dice", "boundary F", "MAE")), text
+        assert app.pictures[side].value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert app.alpha["classical"].shape == app.alpha["unet"].shape == (96, 96)
+
+
+def test_a_classical_slider_redraws_the_classical_side_only(app, monkeypatch, predictions):
+    chain = _count_calls(monkeypatch, app.postprocess_panel, "redraw")
+    before = {side: app.scores[side].value for side in studio.SIDES}
+    redraws = dict(app.redraws)
+    app.classical_panel.controls["size"].value = 21          # blur_otsu's kernel: a much blurrier mask
+    assert app.scores["classical"].value != before["classical"]
+    assert app.scores["unet"].value == before["unet"]
+    assert app.redraws == {"classical": redraws["classical"] + 1, "unet": redraws["unet"]}
+    assert chain == [] and len(predictions) == 1, "the U-Net side must not recompute"
+
+
+def test_the_threshold_redraws_the_unet_side_only_from_the_cached_prediction(app, monkeypatch, predictions):
+    classical = _count_calls(monkeypatch, app.classical_panel, "compute_mask")
+    before = {side: app.scores[side].value for side in studio.SIDES}
+    app.controls["threshold"].value = 0.99                    # almost nothing is sure enough to be product
+    after_high = app.scores["unet"].value
+    app.controls["threshold"].value = 0.01                    # almost everything is
+    assert len({before["unet"], after_high, app.scores["unet"].value}) >= 2
+    assert app.scores["unet"].value != after_high
+    assert app.scores["classical"].value == before["classical"]
+    assert classical == [], "the classical side must not recompute"
+    assert len(predictions) == 1, "a threshold change re-uses the cached U-Net prediction"
+    assert app.pipeline()[0].params == {"threshold": 0.01}
+
+
+def test_a_postprocessing_slider_changes_the_chain_and_the_unet_side(app, monkeypatch):
+    classical = _count_calls(monkeypatch, app.classical_panel, "compute_mask")
+    redraws = dict(app.redraws)
+    app.controls["edge"].value = "feather"
+    app.controls["sigma"].value = 3.0
+    assert app.pipeline()[-1].name == "feather" and app.pipeline()[-1].params["sigma"] == 3.0
+    assert app.redraws == {"classical": redraws["classical"], "unet": redraws["unet"] + 2}
+    assert app.alpha["unet"] is app.postprocess_panel.alpha
+    assert "feather(sigma=3.0)" in app.status["unet"].value
+    assert classical == []
+
+
+def test_the_picked_sample_flows_to_both_sides(app, split, predictions):
+    app.picker.source.value = "hard"                          # samples 2 and 5
+    app.picker.index.value = 1
+    expected = split.rgb[5]
+    assert np.array_equal(app.rgb, expected)
+    assert np.array_equal(app.classical_panel.rgb, expected)
+    assert np.array_equal(app.postprocess_panel.rgb, expected)
+    assert np.allclose(app.truth, split.alpha[5], atol=1e-6)
+    assert "#5" in app.image_label.value
+    assert len(predictions) == 3, "samples 0, 2 and 5 were shown, each predicted once"
+    app.picker.index.value = 0
+    app.picker.index.value = 1                                # back to samples 2 and 5: both cached
+    assert len(predictions) == 3 and np.array_equal(app.rgb, expected)
+
+
+def test_a_family_switch_shows_the_current_image(app, split):
+    app.picker.source.value = "medium"
+    app.controls["family"].value = "flood_fill"
+    assert np.array_equal(app.classical_panel.rgb, split.rgb[1])
+    assert "tolerance" in app.classical_panel.controls
+    before = app.scores["classical"].value
+    app.classical_panel.controls["tolerance"].value = 40.0
+    assert app.scores["classical"].value != before
+    app.controls["family"].value = "blur_otsu"                # its panel was made on image 0: now shows image 1
+    assert np.array_equal(app.classical_panel.rgb, split.rgb[1])
+
+
+def test_demo_photos_with_and_without_a_reference(app):
+    app.picker.source.value = "demo photos"
+    app.picker.demo_choice.value = "square"
+    assert "IoU" in app.scores["classical"].value and "approximate" in app.picker.message.value
+    app.picker.demo_choice.value = "unmasked"
+    assert all("no ground truth" in app.scores[side].value for side in studio.SIDES)
+
+
+def test_an_upload_has_no_ground_truth_and_says_so(app):
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((300, 200, 3), 90, np.uint8)).save(buffer, format="PNG")
+    assert app.picker.handle_upload("shelf.png", buffer.getvalue())
+    for side in studio.SIDES:
+        assert "no ground truth" in app.scores[side].value
+    assert app.rgb.shape[:2] == (widgets.PANEL_SIDE, round(200 * widgets.PANEL_SIDE / 300))
+    assert "shelf.png" in app.image_label.value and "200×300" in app.image_label.value
+
+
+def test_a_bad_upload_gives_a_message_not_a_traceback(app):
+    before = app.rgb.copy()
+    assert not app.picker.handle_upload("notes.jpg", b"<html><body>not a photo</body></html>")
+    assert "notes.jpg" in app.picker.message.value and "not an image" in app.picker.message.value
+    assert np.array_equal(app.rgb, before), "the studio keeps showing the last good photo"
+    assert not app.picker.handle_upload("dot.png", _png(np.zeros((4, 4, 3), np.uint8)))
+    assert "dot.png" in app.picker.message.value
+
+
+def test_an_image_the_studio_cannot_use_is_answered_in_the_app(app, monkeypatch):
+    def broken(rgb):
+        raise RuntimeError("the model ran out of memory")
+    monkeypatch.setattr(app, "unet_alpha", broken)
+    app._on_pick(np.zeros((50, 60, 3), np.uint8), None, "odd.png")
+    assert "odd.png" in app.message.value and "out of memory" in app.message.value
+
+
+def test_bad_arguments_are_named(split, model):
+    with pytest.raises(ValueError, match="family='sam'"):
+        studio.Studio(split, model, family="sam")
+
+
+def _png(rgb):
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    return buffer.getvalue()
