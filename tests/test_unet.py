@@ -222,3 +222,15 @@ def test_tta_maps_each_view_back_to_the_photo_frame():
 def test_tta_needs_a_size():
     with pytest.raises(ValueError, match="sizes"):
         inference.predict_alpha_tta(_LeftHalfModel(), [np.zeros((8, 8, 3), np.uint8)], sizes=())
+
+
+def test_a_model_used_for_prediction_can_still_be_freed():
+    import gc
+    import weakref
+
+    model = unet.build_unet(None, base_filters=4, depth=2)
+    inference.predict_alpha(model, np.zeros((16, 16, 3), np.uint8), size=16)
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
