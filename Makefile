@@ -7,15 +7,19 @@ STAMP  := $(VENV)/.course-installed
 CONSTRAINTS := requirements/constraints.txt
 PORT   ?= 8888
 LAB_ARGS ?=
+# `make demo` serves on 8866 (Voilà's usual port) unless PORT is given on the command line.
+DEMO_PORT := $(if $(filter command line,$(origin PORT)),$(PORT),8866)
+VOILA_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup lab test test-fast course model upgrade clean-venv help
+.PHONY: setup lab demo test test-fast course model upgrade clean-venv help
 
 help:
 	@echo "make lab      set up .venv and open JupyterLab on notebooks/ (PORT=$(PORT))"
+	@echo "make demo     set up .venv and serve the comparison studio (apps/studio.ipynb) with Voila (PORT=$(DEMO_PORT))"
 	@echo "make test     set up .venv and run the whole test suite"
 	@echo "make course   execute every notebook into build/*.html (COURSE_FAST=1 for a quick build)"
 	@echo "make model    re-train the shipped U-Net from scratch and rewrite its model card (about 1.5 h on 2 cores)"
@@ -37,6 +41,12 @@ setup: $(STAMP)
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
+
+# The comparison studio as a web app: Voilà runs apps/studio.ipynb and shows only its widgets.
+# Offline like the lessons; on a taken port Voilà moves to the next free one and prints the URL.
+demo: setup
+	@echo "starting the comparison studio on http://localhost:$(DEMO_PORT)/ (Voila prints the URL it got; Ctrl-C stops it)"
+	$(BIN)/voila apps/studio.ipynb --port=$(DEMO_PORT) --no-browser $(VOILA_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

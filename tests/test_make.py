@@ -85,3 +85,41 @@ def test_make_lab_serves_jupyterlab_with_the_notebooks():
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_make_demo_serves_the_studio_with_voila():
+    """`make demo` runs apps/studio.ipynb in Voilà: the page carries the studio's widget, not a traceback."""
+    port = _free_port()
+    env = dict(os.environ, COURSE_FAST="1")
+    proc = subprocess.Popen(
+        ["make", "demo", f"PORT={port}", "VOILA_ARGS=--Voila.ip=127.0.0.1 --Voila.port_retries=0"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        page = None
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                # Voilà executes the notebook for each visit: the answer comes once the studio is built.
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=180) as response:
+                    assert response.status == 200
+                    page = response.read().decode(errors="replace")
+                break
+            except OSError:
+                time.sleep(1)
+        if page is None:
+            output = proc.stdout.read().decode(errors="replace") if proc.poll() is not None else ""
+            pytest.fail(f"Voilà did not answer on port {port} within 240 s\n{output[-3000:]}")
+        assert "Comparison studio" in page, page[:2000]
+        assert "application/vnd.jupyter.widget-view+json" in page, (
+            "the studio cell did not display its widget:\n" + page[-3000:])
+        assert "Traceback" not in page and "There was an error" not in page
+    finally:
+        # SIGTERM: Voilà shuts its kernel down (the kernel runs in a session of its own).
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    log = proc.stdout.read().decode(errors="replace")
+    assert f"http://127.0.0.1:{port}/" in log, "make demo should print the studio's URL:\n" + log[-2000:]

@@ -1,4 +1,4 @@
-"""Every lesson runs top to bottom in a fresh kernel, in fast mode, and is committed stripped."""
+"""Every lesson (and every app in apps/) runs top to bottom in a fresh kernel, in fast mode, and is committed stripped."""
 
 from __future__ import annotations
 
@@ -14,12 +14,19 @@ from nbclient.exceptions import CellExecutionError
 from conftest import NOTEBOOK_SECONDS
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+APP_DIR = Path(__file__).resolve().parent.parent / "apps"
+LESSONS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+NOTEBOOKS = LESSONS + sorted(APP_DIR.glob("*.ipynb"))
+"""The lessons, then the apps `make demo` serves (not lessons, but they must run just the same)."""
 CELL_TIMEOUT_S = 900
 
 
+def _test_id(path: Path) -> str:
+    return f"apps/{path.stem}" if path.parent == APP_DIR else path.stem
+
+
 def test_there_are_lessons():
-    assert NOTEBOOKS, f"no notebooks found in {NOTEBOOK_DIR}"
+    assert LESSONS, f"no notebooks found in {NOTEBOOK_DIR}"
 
 
 def _failing_cell(nb) -> tuple[int, str]:
@@ -31,7 +38,7 @@ def _failing_cell(nb) -> tuple[int, str]:
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_test_id)
 def test_notebook_runs_in_fast_mode(path, monkeypatch):
     monkeypatch.setenv("COURSE_FAST", "1")
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -40,7 +47,7 @@ def test_notebook_runs_in_fast_mode(path, monkeypatch):
         nb,
         timeout=CELL_TIMEOUT_S,
         kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+        resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
     try:
@@ -56,7 +63,7 @@ def test_notebook_runs_in_fast_mode(path, monkeypatch):
         NOTEBOOK_SECONDS[path.name] = time.perf_counter() - start
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_test_id)
 def test_notebook_is_committed_without_outputs(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     dirty = [
@@ -69,7 +76,7 @@ def test_notebook_is_committed_without_outputs(path):
     )
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_test_id)
 def test_notebook_opens_with_a_title_and_the_python3_kernel(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
