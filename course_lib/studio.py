@@ -55,6 +55,11 @@ def _legend_html() -> str:
             + "".join(swatch.format(tuple(c), label) for c, label in items) + "</small>")
 
 
+def _failed(status: W.HTML) -> bool:
+    """Whether a panel's last redraw stopped on an error (the panels write it in red into their status)."""
+    return "#b2182b" in status.value
+
+
 def comparison_strip(rgb: np.ndarray, alpha: np.ndarray, truth: np.ndarray | None = None) -> np.ndarray:
     """Return one side's picture: overlay | cut-out on a checkerboard | cut-out on white (| error map).
 
@@ -120,7 +125,8 @@ class Studio:
         self.message = W.HTML()
         self.image_label = W.HTML()
         self.pictures = {side: W.Image(format="png", layout=W.Layout(max_width="100%")) for side in SIDES}
-        self.scores = {side: W.HTML() for side in SIDES}
+        # CSS classes name the widgets on the page, so a browser test can find them.
+        self.scores = {side: W.HTML().add_class(f"studio-score-{side}") for side in SIDES}
         self.status = {side: W.HTML() for side in SIDES}
         self.classical_controls = W.VBox()
 
@@ -136,6 +142,8 @@ class Studio:
                                        style={"description_width": "140px"}, layout=W.Layout(width="440px")),
             **self.postprocess_panel.controls,
         }
+        for name, control in self.controls.items():
+            control.add_class(f"studio-{name.replace('_', '-')}")
         self._show_family(family)
         self.controls["family"].observe(lambda change: self._family_changed(), names="value")
         self.controls["threshold"].observe(lambda change: self.redraw_unet(), names="value")
@@ -189,6 +197,8 @@ class Studio:
     def _show_family(self, name: str) -> None:
         if name not in self._panels:
             panel = widgets.MethodPanel(name, self.rgb, self.truth)
+            for key, control in panel.controls.items():
+                control.add_class(f"studio-classical-{key.replace('_', '-')}")
             for control in panel.controls.values():   # after the panel's own observer, which computes the mask
                 control.observe(lambda change, p=panel: self._after_classical() if p is self.classical_panel
                                 else None, names="value")
@@ -207,6 +217,9 @@ class Studio:
     def _after_classical(self) -> None:
         """Show the classical side: the panel has just computed its mask."""
         panel = self.classical_panel
+        if _failed(panel.status):    # e.g. an impossible parameter: the panel says why, keep the last picture
+            self.status["classical"].value = panel.status.value
+            return
         if panel.mask is None or panel.mask.shape != self.rgb.shape[:2]:
             return
         start = time.perf_counter()
@@ -234,6 +247,9 @@ class Studio:
 
     def _after_postprocess(self) -> None:
         panel = self.postprocess_panel
+        if _failed(panel.status):    # e.g. matting with nothing known: the panel says why
+            self.status["unet"].value = panel.status.value
+            return
         if panel.alpha is None or panel.alpha.shape != self.rgb.shape[:2]:
             return
         start = time.perf_counter()
@@ -254,8 +270,8 @@ class Studio:
         left = W.VBox([W.HTML("<b>Classical method</b> (lesson 01)"), self.controls["family"],
                        self.classical_controls], layout=W.Layout(**box))
         right = W.VBox([W.HTML("<b>U-Net</b>: P(object) ≥ threshold, then lesson 06's chain"),
-                        self.controls["threshold"], W.VBox(list(self.postprocess_panel.controls.values())),
-                        self.postprocess_panel.status], layout=W.Layout(**box))
+                        self.controls["threshold"], W.VBox(list(self.postprocess_panel.controls.values()))],
+                       layout=W.Layout(**box))
         bottom = W.VBox([
             self.image_label, W.HTML(_legend_html()),
             W.HTML("<b>Classical</b>"), self.pictures["classical"], self.scores["classical"],

@@ -177,3 +177,15 @@ def _png(rgb):
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def test_a_chain_that_fails_is_answered_in_the_app(app, monkeypatch):
+    from course_lib import postprocess
+
+    def impossible(*args, **kwargs):
+        raise ValueError("matting needs both known product and known background")
+    monkeypatch.setattr(postprocess, "refine_matting", impossible)
+    before = app.pictures["unet"].value
+    app.controls["edge"].value = "matting"
+    assert "matting needs both" in app.status["unet"].value
+    assert app.pictures["unet"].value == before, "the last good picture stays"
