@@ -22,7 +22,7 @@ help:
 	@echo "make demo     set up .venv and serve the comparison studio (apps/studio.ipynb) with Voila (PORT=$(DEMO_PORT))"
 	@echo "make test     set up .venv and run the whole test suite"
 	@echo "make course   execute every notebook into build/*.html (COURSE_FAST=1 for a quick build)"
-	@echo "make model    re-train the shipped U-Net from scratch and rewrite its model card (about 1.5 h on 2 cores)"
+	@echo "make model    re-train the shipped U-Net from scratch and rewrite its model card (about 70 min on 2 cores)"
 	@echo "make upgrade  re-resolve the pinned versions in $(CONSTRAINTS)"
 
 $(BIN)/python:
