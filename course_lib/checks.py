@@ -550,3 +550,83 @@ def _pooled_iou(alphas, truths, t: float) -> float:
     true = np.concatenate([(np.asarray(g) >= 0.5).ravel() for g in truths])
     union = np.logical_or(pred, true).sum()
     return 1.0 if union == 0 else float(np.logical_and(pred, true).sum() / union)
+
+
+# --- lesson 07: IoU -----------------------------------------------------------------------------
+
+def _iou_cases() -> list[tuple[str, tuple]]:
+    rng = np.random.default_rng(7)
+    truth = np.zeros((12, 16), bool)
+    truth[3:9, 4:12] = True
+    off = np.zeros((12, 16), bool)
+    off[2:9, 6:14] = True                              # larger than the truth and shifted: every ratio differs
+    big = np.zeros((300, 300), bool)                   # 90 000 pixels: too many for a uint8 or int16 count
+    big[:, :200] = True
+    return [("a prediction too large and shifted", (off, truth)),
+            ("a prediction shifted by 2 pixels", (np.roll(truth, 2, axis=1), truth)),
+            ("random masks", (rng.random((20, 30)) > 0.6, rng.random((20, 30)) > 0.4)),
+            ("large masks", (big, np.roll(big, 50, axis=1))),
+            ("both empty", (np.zeros((6, 6), bool), np.zeros((6, 6), bool)))]
+
+
+def check_iou(fn: Callable[[np.ndarray, np.ndarray], float], *, verbose: bool = True) -> CheckResult:
+    """Check a student's ``iou(pred, truth) -> float`` for bool masks against :func:`course_lib.metrics.iou`.
+
+    Both empty counts as a perfect match (1.0). Names the likely mistakes:
+    dividing by the true or the predicted area, Dice instead of IoU, forgetting
+    to subtract the intersection from the union, integer division, a count that
+    overflowed a small integer type, and 0/0 on empty masks.
+    """
+    from course_lib.metrics import iou
+
+    def reference(pred, truth):
+        p, t = np.asarray(pred, bool), np.asarray(truth, bool)
+        inter, a_p, a_t = int((p & t).sum()), int(p.sum()), int(t.sum())
+        union = a_p + a_t - inter
+        mistakes = []
+        if a_t:
+            mistakes.append(("you divided by the area of the truth: that is the recall; IoU divides by the union "
+                             "(pred | truth)", inter / a_t))
+        if a_p:
+            mistakes.append(("you divided by the area of the prediction: that is the precision; IoU divides by "
+                             "the union (pred | truth)", inter / a_p))
+        if a_p + a_t:
+            mistakes.append(("that is Dice, 2·|P∩T| / (|P| + |T|); IoU is |P∩T| / |P∪T|",
+                             2 * inter / (a_p + a_t)))
+            mistakes.append(("the union counts the intersection twice: |P∪T| = |P| + |T| − |P∩T|",
+                             inter / (a_p + a_t)))
+        if union:
+            mistakes.append(("integer division: use / (true division), not //", float(inter // union)))
+            for bits in (8, 16):
+                wrapped_i, wrapped_u = inter % 2 ** bits, union % 2 ** bits
+                if (wrapped_i, wrapped_u) != (inter, union) and wrapped_u:
+                    mistakes.append((f"your pixel counts overflowed: a uint{bits} holds at most {2 ** bits - 1}; "
+                                     "count with .sum() on the bool masks (NumPy counts in int64)",
+                                     wrapped_i / wrapped_u))
+        return _Reference(iou(p, t), mistakes)
+
+    def compare(name, yours, ref: _Reference) -> CheckResult:
+        try:
+            value = float(yours)
+        except (TypeError, ValueError):
+            return CheckResult(name, False, "failed", f"you returned {yours!r}, not one number")
+        if np.isnan(value):
+            return CheckResult(name, False, "failed", f"you returned nan, the reference gives {ref.value:.4g} — "
+                                                      "when both masks are empty the union is 0: return 1.0 "
+                                                      "(nothing to find, nothing found)")
+        if np.isclose(value, ref.value, rtol=0, atol=1e-9):
+            return CheckResult(name, True, "passed", "")
+        for hint, wrong in ref.likely_mistakes:
+            if np.isclose(value, wrong, rtol=0, atol=1e-9):
+                return CheckResult(name, False, "failed",
+                                   f"you returned {value:.4g}, the reference gives {ref.value:.4g} — {hint}")
+        return CheckResult(name, False, "failed", f"you returned {value:.4g}, the reference gives {ref.value:.4g} "
+                                                  "(|pred & truth| / |pred | truth|)")
+
+    def run(pred, truth):
+        try:
+            return fn(pred, truth)
+        except ZeroDivisionError:
+            return float("nan")            # reported as the empty-masks mistake
+
+    return run_cases("iou", run, reference, _iou_cases(), compare=compare, verbose=verbose)

@@ -274,3 +274,36 @@ def test_best_threshold_check_says_not_done_for_a_stub():
         raise NotImplementedError
 
     assert checks.check_best_threshold(stub, verbose=False).status == "not done"
+
+
+def _my_iou(p, t, *, den=lambda p, t, i: (p | t).sum(), dtype=None, floor=False, empty=1.0):
+    inter = (p & t).sum(dtype=dtype)
+    union = den(p, t, inter) if dtype is None else (p | t).sum(dtype=dtype)
+    if union == 0:
+        return empty
+    return float(inter // union) if floor else inter / union
+
+
+def test_iou_check_passes_the_reference_and_names_likely_mistakes():
+    from course_lib import metrics
+
+    assert checks.check_iou(metrics.iou, verbose=False)
+    assert checks.check_iou(_my_iou, verbose=False)
+    hints = {"the area of the truth": dict(den=lambda p, t, i: t.sum()),
+             "the area of the prediction": dict(den=lambda p, t, i: p.sum()),
+             "that is Dice": dict(den=lambda p, t, i: (p.sum() + t.sum()) / 2),
+             "counts the intersection twice": dict(den=lambda p, t, i: p.sum() + t.sum()),
+             "overflowed": dict(dtype=np.uint8),
+             "integer division": dict(floor=True),
+             "both masks are empty": dict(empty=float("nan"))}
+    for hint, kwargs in hints.items():
+        result = checks.check_iou(lambda p, t: _my_iou(p, t, **kwargs), verbose=False)
+        assert not result and hint in result.message, (hint, result.message)
+    assert "not one number" in checks.check_iou(lambda p, t: None, verbose=False).message
+
+
+def test_iou_check_says_not_done_for_a_stub():
+    def stub(pred, truth):
+        raise NotImplementedError
+
+    assert checks.check_iou(stub, verbose=False).status == "not done"
