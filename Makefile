@@ -15,7 +15,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup lab demo test test-fast course model upgrade clean-venv help
+.PHONY: setup browser lab demo test test-fast course model upgrade clean-venv help
 
 help:
 	@echo "make lab      set up .venv and open JupyterLab on notebooks/ (PORT=$(PORT))"
@@ -48,8 +48,19 @@ demo: setup
 	@echo "starting the comparison studio on http://localhost:$(DEMO_PORT)/ (Voila prints the URL it got; Ctrl-C stops it)"
 	$(BIN)/voila apps/studio.ipynb --port=$(DEMO_PORT) --no-browser $(VOILA_ARGS)
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The studio's browser test drives Debian's chromium; install it where we can (root with apt), else the
+# test skips and says why. Never a browser download by pip or selenium.
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium and chromium-driver for the browser test"; \
+		(apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium chromium-driver >/dev/null 2>&1)) || \
+		echo "could not install chromium: the browser test will be skipped"; \
+	else echo "chromium not found and not root: the browser test will be skipped"; fi
 
 course: setup
 	$(BIN)/python scripts/build_course.py $(NOTEBOOKS)
