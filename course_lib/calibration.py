@@ -43,7 +43,7 @@ import cv2
 import numpy as np
 
 from course_lib import metrics, scratch
-from course_lib.inference import WORK_SIZE, _check_rgb, _letterbox, run_model
+from course_lib.inference import WORK_SIZE, _check_rgb, predict_maps
 
 # --- logits of the U-Net --------------------------------------------------------------------------
 
@@ -83,22 +83,7 @@ def predict_logits(model, images, *, size: int = WORK_SIZE, multiple: int = 16,
         letterboxed to ``size``, and the logits are resized back (bilinear:
         interpolating scores, not probabilities, keeps the softmax exact).
     """
-    images = [_check_rgb(im) for im in images]
-    if not images:
-        return []
-    boxes, inputs = [], []
-    for rgb in images:
-        x, box = _letterbox(rgb, size, multiple)
-        inputs.append(x)
-        boxes.append(box)
-    z = run_model(logits_model(model), np.stack(inputs), batch_size)      # N×side×side×2, NHWC
-    out = []
-    for rgb, (nh, nw), zi in zip(images, boxes, z):
-        crop = np.ascontiguousarray(zi[:nh, :nw, :])
-        if crop.shape[:2] != rgb.shape[:2]:
-            crop = cv2.resize(crop, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
-        out.append(crop.astype(np.float32))
-    return out
+    return predict_maps(logits_model(model), images, size=size, multiple=multiple, batch_size=batch_size)
 
 
 # --- probabilities at a temperature ---------------------------------------------------------------

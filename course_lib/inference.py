@@ -90,9 +90,13 @@ def _check_rgb(rgb) -> np.ndarray:
     return rgb
 
 
-def predict_alpha_batch(model, images, *, size: int = WORK_SIZE, multiple: int = 16,
-                        batch_size: int = 16) -> list[np.ndarray]:
-    """Return the object probability (H×W float32 in [0, 1]) of each RGB image, at each image's own size."""
+def predict_maps(model, images, *, size: int = WORK_SIZE, multiple: int = 16,
+                 batch_size: int = 16) -> list[np.ndarray]:
+    """Return the model's whole output for each RGB image (H×W×C float32), at each image's own size.
+
+    Letterbox every photo to ``size``, run the model in batches, cut the padding
+    off and resize each output map back to the photo's size (bilinear).
+    """
     images = [_check_rgb(im) for im in images]
     if not images:
         return []
@@ -101,13 +105,22 @@ def predict_alpha_batch(model, images, *, size: int = WORK_SIZE, multiple: int =
         x, box = _letterbox(rgb, size, multiple)
         inputs.append(x)
         boxes.append(box)
-    probs = run_model(model, np.stack(inputs), batch_size)
+    outputs = run_model(model, np.stack(inputs), batch_size)           # N×side×side×C, NHWC
     out = []
-    for rgb, (nh, nw), p in zip(images, boxes, probs):
-        obj = p[:nh, :nw, 1]                          # NHWC: the object channel, not p[0, :, :]
-        full = cv2.resize(obj, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
-        out.append(np.clip(full, 0.0, 1.0).astype(np.float32))
+    for rgb, (nh, nw), z in zip(images, boxes, outputs):
+        crop = np.ascontiguousarray(z[:nh, :nw, :])
+        if crop.shape[:2] != rgb.shape[:2]:
+            crop = cv2.resize(crop, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
+            crop = crop.reshape(rgb.shape[0], rgb.shape[1], -1)            # cv2 drops a single channel axis
+        out.append(crop.astype(np.float32))
     return out
+
+
+def predict_alpha_batch(model, images, *, size: int = WORK_SIZE, multiple: int = 16,
+                        batch_size: int = 16) -> list[np.ndarray]:
+    """Return the object probability (H×W float32 in [0, 1]) of each RGB image, at each image's own size."""
+    maps = predict_maps(model, images, size=size, multiple=multiple, batch_size=batch_size)
+    return [np.clip(p[..., 1], 0.0, 1.0) for p in maps]       # NHWC: the object channel, not p[0, :, :]
 
 
 def predict_alpha(model, rgb: np.ndarray, *, size: int = WORK_SIZE, multiple: int = 16) -> np.ndarray:

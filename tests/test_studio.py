@@ -13,15 +13,6 @@ from course_lib.datasets import Split
 
 
 @pytest.fixture(scope="module")
-def split():
-    from course_lib import synth
-    samples = [synth.make_sample(s, size=96, difficulty=d)
-               for s, d in zip(range(6), ["easy", "medium", "hard"] * 2)]
-    return Split(np.stack([s.rgb for s in samples]), np.stack([s.alpha for s in samples]),
-                 np.array([s.meta["difficulty"] for s in samples]), [s.meta for s in samples], "toy")
-
-
-@pytest.fixture(scope="module")
 def model():
     import keras
 

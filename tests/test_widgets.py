@@ -12,15 +12,6 @@ from course_lib import widgets
 from course_lib.datasets import Split
 
 
-@pytest.fixture(scope="module")
-def split():
-    from course_lib import synth
-    samples = [synth.make_sample(s, size=96, difficulty=d)
-               for s, d in zip(range(6), ["easy", "medium", "hard"] * 2)]
-    return Split(np.stack([s.rgb for s in samples]), np.stack([s.alpha for s in samples]),
-                 np.array([s.meta["difficulty"] for s in samples]), [s.meta for s in samples], "toy")
-
-
 @pytest.mark.parametrize("family", list(widgets.FAMILIES))
 def test_every_family_draws_and_scores(family, split):
     panel = widgets.MethodPanel(family, split.rgb[0], split.alpha[0])
