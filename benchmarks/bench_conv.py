@@ -15,40 +15,18 @@ core each is the comparison that does not change with the neighbours' load).
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import time
 
-
-def _set_threads(threads: int) -> None:
-    # BLAS reads these when NumPy is first imported, so they are set before the imports below
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = str(threads)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def best_seconds(fn, *, repeat: int, number: int) -> float:
-    """Return the fastest time of one call, over ``repeat`` rounds of ``number`` calls (after a warm-up)."""
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
+from _timing import benchmark_parser, best_of, set_threads
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=128)
-    parser.add_argument("--channels", type=int, default=16)
+    parser = benchmark_parser(__doc__, size=128, channels=16)
     parser.add_argument("--naive-size", type=int, default=12, help="side of the crop timed with conv2d_naive")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args(argv)
-    _set_threads(args.threads)
+    set_threads(args.threads)       # before NumPy and TensorFlow are imported below
 
     import numpy as np
     import tensorflow as tf
@@ -72,14 +50,14 @@ def main(argv=None) -> None:
     # interleave the two so that a burst of load on the machine hits both
     ours_t, tf_t = float("inf"), float("inf")
     for _ in range(3):
-        ours_t = min(ours_t, best_seconds(lambda: scratch.conv2d(x, w, b, padding="same"),
-                                          repeat=args.repeat // 3 + 1, number=10))
-        tf_t = min(tf_t, best_seconds(lambda: (tf.nn.conv2d(xt, wt, 1, "SAME") + bt).numpy(),
-                                      repeat=args.repeat // 3 + 1, number=10))
+        ours_t = min(ours_t, best_of(lambda: scratch.conv2d(x, w, b, padding="same"),
+                                     repeat=args.repeat // 3 + 1, number=10))
+        tf_t = min(tf_t, best_of(lambda: (tf.nn.conv2d(xt, wt, 1, "SAME") + bt).numpy(),
+                                 repeat=args.repeat // 3 + 1, number=10))
 
     crop = x[:, : args.naive_size, : args.naive_size]
-    naive_small = best_seconds(lambda: scratch.conv2d_naive(crop, w, b, padding="same"), repeat=3, number=1)
-    ours_small = best_seconds(lambda: scratch.conv2d(crop, w, b, padding="same"), repeat=args.repeat, number=20)
+    naive_small = best_of(lambda: scratch.conv2d_naive(crop, w, b, padding="same"), repeat=3, number=1)
+    ours_small = best_of(lambda: scratch.conv2d(crop, w, b, padding="same"), repeat=args.repeat, number=20)
     naive_t = naive_small * (args.size / args.naive_size) ** 2     # multiply-adds grow with the output area
 
     macs = args.size * args.size * 9 * c * c

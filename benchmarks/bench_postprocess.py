@@ -23,28 +23,11 @@ neighbours' load).
 
 from __future__ import annotations
 
-import argparse
-import os
 import tempfile
 import time
 from pathlib import Path
 
-
-def _set_threads(threads: int) -> None:
-    # BLAS and numba read these when first imported, so they are set before the imports in main()
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        os.environ[name] = str(threads)
-
-
-def best_ms(fn, repeat: int) -> float:
-    """Return the fastest of ``repeat`` calls of ``fn`` in milliseconds, after one warm-up call."""
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return 1000 * best
+from _timing import benchmark_parser, best_of, set_threads
 
 
 def raw_mask(alpha, seed: int = 0):
@@ -62,14 +45,13 @@ def raw_mask(alpha, seed: int = 0):
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=512)
+    parser = benchmark_parser(__doc__, size=512)
     parser.add_argument("--radius", type=int, default=4, help="radius of the box filter, guided filter and trimap")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--no-demo", action="store_true", help="skip part 2 (the demo photos)")
     args = parser.parse_args(argv)
-    _set_threads(args.threads)
+    set_threads(args.threads)       # before NumPy, OpenCV and numba are imported below
 
     import cv2
     import numpy as np
@@ -89,7 +71,7 @@ def main(argv=None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench_postprocess_"))
     saved = iter(range(10 ** 6))
 
-    reference = best_ms(lambda: cv2.boxFilter(mask32, -1, (k, k)), args.repeat * 3)
+    reference = 1000 * best_of(lambda: cv2.boxFilter(mask32, -1, (k, k)), args.repeat * 3)     # ms
     steps = [
         (f"cv2.boxFilter {k}×{k} (reference)", lambda: cv2.boxFilter(mask32, -1, (k, k))),
         (f"cv2.GaussianBlur {k}×{k}", lambda: cv2.GaussianBlur(mask32, (k, k), 0)),
@@ -115,7 +97,8 @@ def main(argv=None) -> None:
           f"ratio = time / cv2.boxFilter {k}×{k} on a float32 mask ({reference:.3f} ms)")
     print(f"{'step':42s} {'ms':>9s} {'× box':>9s}")
     for name, fn in steps:
-        ms = reference if name.endswith("(reference)") else best_ms(fn, args.repeat if "matting" not in name else 3)
+        repeat = args.repeat if "matting" not in name else 3
+        ms = reference if name.endswith("(reference)") else 1000 * best_of(fn, repeat)
         print(f"{name:42s} {ms:9.2f} {ms / reference:9.1f}")
     for path in folder.iterdir():
         path.unlink()

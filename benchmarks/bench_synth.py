@@ -9,13 +9,12 @@ with one anti-aliased ellipse drawn by OpenCV. The ratio says what the realism
 
 from __future__ import annotations
 
-import argparse
-import time
-
 import cv2
 import numpy as np
 
 from course_lib import synth
+
+from _timing import benchmark_parser, rate
 
 
 def reference_sample(seed: int, size: int) -> np.ndarray:
@@ -26,18 +25,8 @@ def reference_sample(seed: int, size: int) -> np.ndarray:
     return image
 
 
-def rate(fn, n: int) -> float:
-    start = time.perf_counter()
-    for i in range(n):
-        fn(i)
-    return n / (time.perf_counter() - start)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--n", type=int, default=60)
-    args = parser.parse_args()
+    args = benchmark_parser(__doc__, size=256, n=60).parse_args()
     synth.make_sample(0, size=args.size)  # load the bundled textures once, outside the timing
     ours = rate(lambda i: synth.make_sample(1000 + i, size=args.size), args.n)
     ref = rate(lambda i: reference_sample(i, args.size), args.n)

@@ -11,9 +11,9 @@ Goal from the issue: at least 10 images/s at 256×256.
 
 from __future__ import annotations
 
-import argparse
 import os
-import time
+
+from _timing import batch_rate, benchmark_parser
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -22,14 +22,8 @@ import numpy as np  # noqa: E402
 from course_lib import classical, inference, synth  # noqa: E402
 
 
-def rate(fn, n: int) -> float:
-    start = time.perf_counter()
-    fn()
-    return n / (time.perf_counter() - start)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--model", default=str(inference.MODEL_PATH))
     parser.add_argument("--n", type=int, default=64)
     args = parser.parse_args()
@@ -39,10 +33,10 @@ def main() -> None:
     inference.predict_alpha_batch(model, photos[:4])                 # warm-up: graph tracing
     inference.run_model(model, batch[:16], 16)
 
-    letterboxed = rate(lambda: inference.predict_alpha_batch(model, photos), args.n)
-    native = rate(lambda: inference.run_model(model, batch, 16), args.n)
+    letterboxed = batch_rate(lambda: inference.predict_alpha_batch(model, photos), args.n)
+    native = batch_rate(lambda: inference.run_model(model, batch, 16), args.n)
     n_ref = min(args.n, 16)
-    grabcut = rate(lambda: [classical.grabcut_mask(p) for p in photos[:n_ref]], n_ref)
+    grabcut = batch_rate(lambda: [classical.grabcut_mask(p) for p in photos[:n_ref]], n_ref)
     print(f"{args.n} photos of 256×256, {os.cpu_count()} CPU cores")
     print(f"predict_alpha (network at 128, alpha back at 256): {letterboxed:7.1f} images/s")
     print(f"network at 256×256 directly:                        {native:7.1f} images/s")

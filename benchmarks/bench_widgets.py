@@ -10,37 +10,23 @@ for every family except GrabCut.
 
 from __future__ import annotations
 
-import argparse
-import time
+from course_lib import synth
+from course_lib.views import classical_panels
 
-import numpy as np
-
-from course_lib import synth, widgets
-
-
-def median_ms(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
+from _timing import benchmark_parser, median_of
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--repeats", type=int, default=15)
-    args = parser.parse_args()
+    args = benchmark_parser(__doc__, size=256, repeats=15).parse_args()
     sample = synth.make_sample(3, size=args.size, difficulty="medium")
     print(f"redraw at {args.size}×{args.size}, median of {args.repeats}")
     print(f"{'family':12s} {'redraw ms':>10s} {'draw-only ms':>13s} {'ratio':>7s}  under 0.3 s?")
-    for name in widgets.FAMILIES:
-        panel = widgets.MethodPanel(name, sample.rgb, sample.alpha)
-        total = median_ms(panel.redraw, args.repeats if name != "grabcut" else 5)
+    for name in classical_panels.FAMILIES:
+        panel = classical_panels.MethodPanel(name, sample.rgb, sample.alpha)
+        total = 1000 * median_of(lambda _k: panel.redraw(), args.repeats if name != "grabcut" else 5)     # ms
         fixed = panel.mask
         panel.compute_mask = lambda: fixed        # the reference: everything but the method
-        draw = median_ms(panel.redraw, args.repeats)
+        draw = 1000 * median_of(lambda _k: panel.redraw(), args.repeats)
         ok = "yes" if total < 300 else ("no (expected: GrabCut)" if name == "grabcut" else "NO")
         print(f"{name:12s} {total:10.1f} {draw:13.1f} {total / draw:7.1f}  {ok}")
 

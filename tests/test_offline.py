@@ -21,15 +21,38 @@ FORBIDDEN = {
 }
 
 
+SCANNED = [
+    "course_lib/**/*.py",        # recursive: subpackages such as course_lib/views/ count too
+    "notebooks/*.ipynb",
+    "apps/*.ipynb",
+    "scripts/*.py",
+    "benchmarks/*.py",
+]
+
+
+def _code(path: Path) -> str:
+    """Return a Python file's text, or a notebook's code cells joined."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix != ".ipynb":
+        return text
+    cells = json.loads(text)["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
 def _sources():
-    for path in sorted((ROOT / "course_lib").rglob("*.py")):
-        yield path.relative_to(ROOT), path.read_text(encoding="utf-8")
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-        yield path.relative_to(ROOT), code
-    for path in sorted((ROOT / "scripts").glob("*.py")):
-        yield path.relative_to(ROOT), path.read_text(encoding="utf-8")
+    for pattern in SCANNED:
+        for path in sorted(ROOT.glob(pattern)):
+            yield path.relative_to(ROOT), _code(path)
+
+
+def test_the_scan_covers_every_place_code_lives():
+    names = {str(name) for name, _ in _sources()}
+    for expected in ["course_lib/__init__.py", "apps/studio.ipynb", "benchmarks/_timing.py"]:
+        assert expected in names
+    for folder in ["notebooks/", "scripts/", "benchmarks/bench_"]:
+        assert any(name.startswith(folder) for name in names), folder
+    library = {p.relative_to(ROOT).as_posix() for p in (ROOT / "course_lib").rglob("*.py")}
+    assert library <= names, "a module of course_lib (a subpackage's too) is not scanned"
 
 
 @pytest.mark.parametrize("pattern, why", FORBIDDEN.items(), ids=list(FORBIDDEN.values()))
