@@ -15,15 +15,19 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup browser lab demo test test-fast course model upgrade clean-venv help
+.PHONY: setup browser lab demo test course model upgrade clean-venv help
 
 help:
-	@echo "make lab      set up .venv and open JupyterLab on notebooks/ (PORT=$(PORT))"
-	@echo "make demo     set up .venv and serve the comparison studio (apps/studio.ipynb) with Voila (PORT=$(DEMO_PORT))"
-	@echo "make test     set up .venv and run the whole test suite"
-	@echo "make course   execute every notebook into build/*.html (COURSE_FAST=1 for a quick build)"
-	@echo "make model    re-train the shipped U-Net from scratch and rewrite its model card (about 70 min on 2 cores)"
-	@echo "make upgrade  re-resolve the pinned versions in $(CONSTRAINTS)"
+	@echo "make lab         set up .venv and open JupyterLab on notebooks/ (PORT=$(PORT))"
+	@echo "make test        set up .venv and run the whole test suite (the browser test needs make browser first)"
+	@echo "make setup       create .venv and install the pinned kit (lab, demo, test, course and model do it first)"
+	@echo "make demo        set up .venv and serve the comparison studio (apps/studio.ipynb) with Voila, offline (PORT=$(DEMO_PORT))"
+	@echo "make browser     install Debian's chromium and chromium-driver with apt-get, for the studio's browser test"
+	@echo "make course      execute every notebook into build/*.html (COURSE_FAST=1 for a quick build)"
+	@echo "make model       re-train the shipped U-Net from scratch and rewrite its model card (about 70 min on 2 cores)"
+	@echo "make upgrade     re-resolve the pinned versions in $(CONSTRAINTS)"
+	@echo "make clean-venv  delete .venv (the next command re-creates it)"
+	@echo "make help        this list"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,24 +47,29 @@ lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
 # The comparison studio as a web app: Voilà runs apps/studio.ipynb and shows only its widgets.
-# Offline like the lessons; on a taken port Voilà moves to the next free one and prints the URL.
+# Offline like the lessons: the `offline` template (apps/voila/templates/offline, found through
+# JUPYTER_PATH) is Voilà's lab template without its CDN links; the icons' font comes from Voilà's own
+# static files. On a taken port Voilà moves to the next free one and prints the URL.
+VOILA_TEMPLATE := JUPYTER_PATH="$(CURDIR)/apps$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))" $(BIN)/voila --template=offline
 demo: setup
 	@echo "starting the comparison studio on http://localhost:$(DEMO_PORT)/ (Voila prints the URL it got; Ctrl-C stops it)"
-	$(BIN)/voila apps/studio.ipynb --port=$(DEMO_PORT) --no-browser $(VOILA_ARGS)
+	$(VOILA_TEMPLATE) apps/studio.ipynb --port=$(DEMO_PORT) --no-browser $(VOILA_ARGS)
 
-test: setup browser
+# Only the repository changes (.venv, build/): the browser test skips, naming `make browser`, without chromium.
+test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The studio's browser test drives Debian's chromium; install it where we can (root with apt), else the
-# test skips and says why. Never a browser download by pip or selenium.
+# The one target that changes the system, and only when asked: Debian's chromium and chromium-driver
+# from apt-get (as root, or through sudo) for tests/test_studio_browser.py. Never a browser download
+# by pip or selenium.
 browser:
-	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing Debian's chromium and chromium-driver for the browser test"; \
-		(apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
-		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium chromium-driver >/dev/null 2>&1)) || \
-		echo "could not install chromium: the browser test will be skipped"; \
-	else echo "chromium not found and not root: the browser test will be skipped"; fi
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+		echo "chromium and chromedriver are installed: the browser test will run"; \
+	else \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		echo "installing Debian's chromium and chromium-driver: $$sudo apt-get install chromium chromium-driver"; \
+		$$sudo apt-get update && $$sudo apt-get install -y chromium chromium-driver; \
+	fi
 
 course: setup
 	$(BIN)/python scripts/build_course.py $(NOTEBOOKS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,6 +30,56 @@ def test_make_setup_is_idempotent_and_skips_pip():
     assert "pip install" not in result.stdout, (
         "make setup would run pip although nothing changed:\n" + result.stdout
     )
+
+
+def _course_map() -> list[tuple[str, bool]]:
+    """Return (lesson, marked coming) for each row of the README's course map."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The course map", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\|\s*`([^`]+)`([^|]*)\|", section, flags=re.MULTILINE)
+    return [(lesson, "(coming)" in rest) for lesson, rest in rows]
+
+
+def test_the_readme_course_map_is_the_notebooks_folder():
+    rows = _course_map()
+    assert len(rows) >= 5, f"the README's course map table was not found: {rows}"
+    on_disk = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
+    missing = [lesson for lesson, coming in rows if not coming and lesson not in on_disk]
+    assert not missing, f"the README lists {missing} but notebooks/ lacks them: mark their rows (coming)"
+    arrived = [lesson for lesson, coming in rows if coming and lesson in on_disk]
+    assert not arrived, f"{arrived} are in notebooks/: drop (coming) from their rows in the README"
+    unlisted = sorted(on_disk - {lesson for lesson, _ in rows})
+    assert not unlisted, f"notebooks/ has {unlisted}, which the README's course map does not list"
+
+
+def _makefile_rules() -> tuple[set[str], set[str]]:
+    """Return the Makefile's plain targets that have a rule, and the names in .PHONY."""
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    phony = set(re.search(r"^\.PHONY:(.*)$", text, flags=re.MULTILINE).group(1).split())
+    # `name:` or `name: prerequisites`, not `NAME := value` and not `$(STAMP):`
+    rules = set(re.findall(r"^([A-Za-z][\w-]*)\s*:(?!=)", text, flags=re.MULTILINE))
+    return rules, phony
+
+
+def test_make_help_and_phony_name_only_targets_that_exist():
+    rules, phony = _makefile_rules()
+    assert phony - rules == set(), f".PHONY names targets without a rule: {sorted(phony - rules)}"
+    listed = subprocess.run(["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout
+    helped = set(re.findall(r"^make (\S+)", listed, flags=re.MULTILINE))
+    assert helped - rules == set(), f"make help lists targets the Makefile lacks: {sorted(helped - rules)}"
+    assert phony - helped == set(), f"make help does not list {sorted(phony - helped)}:\n{listed}"
+
+
+def test_make_test_changes_nothing_outside_the_repository():
+    # -B: print every recipe make test could run, the set-up's included, as if nothing were up to date
+    planned = subprocess.run(["make", "-n", "-B", "test"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout
+    assert "pytest" in planned, planned
+    assert not re.search(r"apt-get|\bapt\b|\bsudo\b|\bdpkg\b", planned), (
+        "make test would change the system; that belongs to make browser:\n" + planned)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").split()
+    assert ci[-4:] == ["make", "browser", "make", "test"], "CI should run make browser, then make test"
 
 
 def test_make_course_writes_html_with_figures(tmp_path):
@@ -114,6 +165,11 @@ def test_make_demo_serves_the_studio_with_voila():
         assert "application/vnd.jupyter.widget-view+json" in page, (
             "the studio cell did not display its widget:\n" + page[-3000:])
         assert "Traceback" not in page and "There was an error" not in page
+        # Offline: Voilà's lab template links Font Awesome from a CDN; the `offline` template does not.
+        remote = [tag or module for tag, module in re.findall(
+            r"""<(?:link|script|img)\b[^>]*?\b(?:href|src)=["']((?:https?:)?//[^"']+)"""
+            r"""|import\(["']((?:https?:)?//[^"']+)""", page)]
+        assert not remote, f"the studio page loads from the network: {remote}"
     finally:
         # SIGTERM: Voilà shuts its kernel down (the kernel runs in a session of its own).
         os.killpg(proc.pid, signal.SIGTERM)
