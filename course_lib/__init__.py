@@ -1,13 +1,50 @@
 """course_lib: the tested helper library behind the background-removal course.
 
-One module per idea (see ``../shared/COURSE.md`` for the map):
+One module per idea, in the order the lessons meet them. Images are
+``H×W×3 uint8 RGB``; alphas ``H×W float32`` in [0, 1]; masks ``H×W bool``.
 
-- ``config``   fast mode and the kit's folders
-- ``imageio``  safe image loading and atomic PNG writing
-- ``viz``      cut-out views: checkerboard, white background, side-by-side panels
+Foundations
+    ``config``            fast mode (``COURSE_FAST``) and the kit's folders
+    ``validate``          the input checks every module shares (images, alphas, masks, numbers)
+    ``cache``             a result per image, keyed by its bytes, oldest forgotten first
+    ``imageio``           safe image loading (EXIF, CMYK, 16-bit, bombs) and atomic PNG writing
+    ``viz``               cut-out pictures: checkerboard, overlays, error maps, edges up close
+    ``metrics``           IoU, Dice, precision/recall, boundary F, MAE
+
+Data
+    ``synth``, ``synth_backgrounds``, ``synth_products``   seeded generated product photos with exact alpha
+    ``datasets``          the train/validation/test splits, cached, and a ``tf.data`` pipeline
+    ``demo``              the real photos shipped in ``data/demo``
+
+Lessons 01–03: classical methods and learning from data
+    ``classical``         grey levels, thresholds, filters, edges, morphology, flood fill, GrabCut
+    ``scratch``           conv2d, pooling, softmax, losses and their gradients in NumPy (lesson 02)
+    ``unet_numpy``        a U-Net forward pass in NumPy, checked against Keras
+    ``pixel_features``    hand-made per-pixel features
+    ``pixel_softmax``     a per-pixel softmax classifier trained by gradient descent (lesson 03)
+    ``pixel_classifiers`` logistic regression, a linear SVM and a 1×1-conv head on pixel features (lesson 05)
+
+Lessons 04–07: the U-Net and what follows it
+    ``unet``              the Keras U-Net
+    ``training``          its loss, metric, callbacks and fit recipe
+    ``inference``         prediction at any photo size, the shipped checkpoint, a prediction cache
+    ``calibration``       logits, softmax at a temperature, entropy, reliability, threshold sweeps
+    ``postprocess``       holes, components, trimaps, guided filter, matting, compositing (lesson 06)
+    ``pipeline``          a postprocessing chain as data: built, traced, saved, ablated
+    ``evaluate``          scoring methods on a split or a folder of your own photos
+    ``checks``            the exercises' self-checks
+
+The ipywidgets layer (``course_lib.views``)
+    ``views.controls``, ``views.picker``, ``views.classical_panels``,
+    ``views.calibration_panel``, ``views.postprocess_panels``, ``views.studio``,
+    and ``views.charts`` (matplotlib charts of scores). Nothing outside
+    ``views`` imports ipywidgets.
 
 Modules are imported explicitly (``from course_lib import imageio``) so that a
-lesson that never touches TensorFlow never pays for importing it.
+lesson that never touches TensorFlow never pays for importing it. Every module
+lists its public names in ``__all__``; names with a leading underscore are
+private to their module.
 """
 
 __version__ = "0.1.0"
+__all__: list[str] = []        # the modules are imported one by one: from course_lib import imageio

@@ -17,9 +17,11 @@ probabilities and asks whether they mean what they say:
 - :func:`fit_temperature` — the ``T`` that minimises the cross-entropy on held-out
   pixels (temperature scaling, Guo et al., ICML 2017);
 - :func:`threshold_sweep`, :func:`best_threshold` — IoU and boundary F as the
-  threshold on P(object) moves;
-- :class:`ProbabilityPanel` — threshold and temperature sliders that redraw the
-  mask and the scores.
+  threshold on P(object) moves.
+
+The pictures are elsewhere: the reliability diagram is
+:func:`course_lib.views.charts.plot_reliability`, and the threshold and
+temperature sliders :class:`course_lib.views.calibration_panel.ProbabilityPanel`.
 
 For two classes the softmax is a sigmoid of the logit difference:
 ``softmax(z)[1] = σ(z_object − z_background)``, so at ``T`` the object
@@ -34,41 +36,29 @@ probability is ``σ((z₁ − z₀) / T)``.
 
 from __future__ import annotations
 
-import html
-import time
-import weakref
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from course_lib import metrics, scratch
-from course_lib.inference import WORK_SIZE, _check_rgb, predict_maps
+from course_lib.inference import WORK_SIZE, layer_model, predict_maps
+from course_lib.validate import as_number
+
+__all__ = ["logits_model", "predict_logits", "softmax_probabilities", "object_probability", "entropy",
+           "binary_entropy", "Reliability", "reliability", "expected_calibration_error", "nll",
+           "fit_temperature", "DEFAULT_THRESHOLDS", "ThresholdSweep", "threshold_sweep", "best_threshold"]
 
 # --- logits of the U-Net --------------------------------------------------------------------------
-
-_LOGIT_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
 
 def logits_model(model, layer: str = "head_logits"):
     """Return a Keras model from ``model``'s input to the output of its layer ``layer`` (the scores before softmax).
 
-    The same weights, no copy; built once per model, so its compiled graph is reused.
+    The same weights, no copy; built once per model (:func:`course_lib.inference.layer_model`).
     """
-    import keras
-
-    built = _LOGIT_MODELS.setdefault(model, {})
-    if layer not in built:
-        try:
-            output = model.get_layer(layer).output
-        except ValueError:
-            names = [lay.name for lay in model.layers][-4:]
-            raise ValueError(f"the model has no layer {layer!r}; its last layers are {names}") from None
-        built[layer] = keras.Model(model.input, output, name=f"{model.name}_to_{layer}")
-    return built[layer]
+    return layer_model(model, layer)
 
 
-def predict_logits(model, images, *, size: int = WORK_SIZE, multiple: int = 16,
+def predict_logits(model, images, *, size: int = WORK_SIZE, multiple: int | None = None,
                    batch_size: int = 16) -> list[np.ndarray]:
     """Return the U-Net's logits of each RGB photo, H×W×2 float32 (background, object) at the photo's own size.
 
@@ -89,13 +79,6 @@ def predict_logits(model, images, *, size: int = WORK_SIZE, multiple: int = 16,
 # --- probabilities at a temperature ---------------------------------------------------------------
 
 
-def _check_temperature(temperature) -> float:
-    t = float(temperature)
-    if not (np.isfinite(t) and t > 0):
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
-    return t
-
-
 def softmax_probabilities(logits, temperature: float = 1.0) -> np.ndarray:
     """Return ``softmax(logits / T)`` over the last (channel) axis, same shape, float32.
 
@@ -105,7 +88,7 @@ def softmax_probabilities(logits, temperature: float = 1.0) -> np.ndarray:
     z = np.asarray(logits)
     if z.ndim < 1 or z.shape[-1] < 2:
         raise ValueError(f"logits must have the classes on the last axis (…×K, K ≥ 2), got shape {z.shape}")
-    return scratch.softmax(z / _check_temperature(temperature), axis=-1).astype(np.float32)
+    return scratch.softmax(z / as_number(temperature, "temperature", low=0, low_inclusive=False), axis=-1).astype(np.float32)
 
 
 def object_probability(logits, temperature: float = 1.0) -> np.ndarray:
@@ -219,27 +202,9 @@ def expected_calibration_error(probs, labels, n_bins: int = 10) -> float:
     return reliability(probs, labels, n_bins).ece
 
 
-def plot_reliability(rel: Reliability, ax=None, *, label: str = "model", colour: str = "tab:blue",
-                     title: str | None = None):
-    """Draw a reliability diagram (accuracy against confidence per bin, and the diagonal) on ``ax``; return ``ax``."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 4.2))
-    filled = rel.counts > 0
-    ax.plot([rel.edges[0], 1], [rel.edges[0], 1], "k--", lw=1, label="calibrated (accuracy = confidence)")
-    ax.plot(rel.confidence[filled], rel.accuracy[filled], "o-", color=colour, label=f"{label}: ECE {rel.ece:.4f}")
-    ax.set_xlabel("confidence (top-class probability)")
-    ax.set_ylabel("accuracy in the bin")
-    ax.set_xlim(rel.edges[0], 1.0)
-    ax.set_title(title or "Reliability diagram")
-    ax.legend(fontsize=8, loc="upper left")
-    return ax
-
-
 def nll(logits, labels, temperature: float = 1.0) -> float:
     """Return the mean cross-entropy ``−log softmax(z / T)[true class]`` over pixels (nats)."""
-    z = np.asarray(logits, np.float64) / _check_temperature(temperature)
+    z = np.asarray(logits, np.float64) / as_number(temperature, "temperature", low=0, low_inclusive=False)
     y = np.asarray(labels).astype(np.int64)
     if z.shape[:-1] != y.shape:
         raise ValueError(f"logits must be …×K and labels …, got {z.shape} and {y.shape}")
@@ -381,103 +346,3 @@ def best_threshold(alphas, truths, thresholds=DEFAULT_THRESHOLDS) -> float:
     0.33
     """
     return threshold_sweep(alphas, truths, thresholds, boundary=False).best("iou")
-
-
-# --- a panel with two sliders --------------------------------------------------------------------
-
-
-def _fit_side(image: np.ndarray, side: int, interpolation) -> np.ndarray:
-    h, w = image.shape[:2]
-    scale = side / max(h, w)
-    if scale >= 1:
-        return image
-    return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interpolation)
-
-
-class ProbabilityPanel:
-    """Threshold and temperature sliders on one photo: redraws P(object), the mask, the cut-out and the scores.
-
-    Parameters
-    ----------
-    rgb : H×W×3 uint8
-        The photo.
-    logits : H×W×2 float
-        Its logits (:func:`predict_logits`).
-    truth : H×W alpha or bool, optional
-        Ground truth for the score line; without it the panel says so.
-    threshold, temperature : float
-        Starting values of the sliders.
-
-    The temperature changes the probabilities (and so the MAE of the soft alpha
-    and the entropy) but never which class is more likely: at threshold 0.5 the
-    mask stays the same. At any other threshold it moves the mask too.
-    ``panel.controls["threshold"]`` and ``panel.controls["temperature"]`` are the
-    sliders; ``panel.score.value`` the score line; ``panel.mask`` the current mask.
-    """
-
-    def __init__(self, rgb, logits, truth=None, *, threshold: float = 0.5, temperature: float = 1.0,
-                 max_side: int = 256):
-        import ipywidgets as W
-
-        from course_lib import widgets
-
-        rgb = _check_rgb(rgb)
-        temperature = _check_temperature(temperature)       # the slider's range is built around it
-        logits = np.asarray(logits, np.float32)
-        if logits.shape != rgb.shape[:2] + (2,):
-            raise ValueError(f"logits must be H×W×2 for a {rgb.shape[0]}×{rgb.shape[1]} photo, got {logits.shape}")
-        self._widgets = widgets
-        self.rgb = _fit_side(rgb, max_side, cv2.INTER_AREA)
-        size = self.rgb.shape[1::-1]
-        self.logits = cv2.resize(logits, size, interpolation=cv2.INTER_AREA) if self.rgb.shape != rgb.shape else logits
-        self.truth = None
-        if truth is not None:
-            truth = np.asarray(truth, np.float32)
-            if truth.shape != rgb.shape[:2]:
-                raise ValueError(f"truth has shape {truth.shape} but the photo is {rgb.shape[:2]}")
-            self.truth = cv2.resize(truth, size, interpolation=cv2.INTER_AREA) if self.rgb.shape != rgb.shape else truth
-        style, layout = {"description_width": "110px"}, W.Layout(width="420px")
-        self.controls = {
-            "threshold": W.FloatSlider(value=threshold, min=0.01, max=0.99, step=0.01, description="threshold",
-                                       continuous_update=False, style=style, layout=layout),
-            "temperature": W.FloatLogSlider(value=temperature, base=10, min=min(-1.0, np.log10(temperature) - 0.5),
-                                            max=max(1.0, np.log10(temperature) + 0.5), step=0.02,
-                                            description="temperature T", continuous_update=False,
-                                            style=style, layout=layout),
-        }
-        self.picture = W.Image(format="png", layout=W.Layout(max_width="100%"))
-        self.score = W.HTML()
-        self.status = W.HTML()
-        self.alpha = self.mask = None
-        self.last_seconds = 0.0
-        for control in self.controls.values():
-            control.observe(lambda change: self.redraw(), names="value")
-        self.widget = W.VBox([W.HTML("<b>P(object) = softmax(z / T)[object] ≥ threshold</b>"),
-                              W.VBox(list(self.controls.values())), self.picture, self.score, self.status])
-        self.redraw()
-
-    def redraw(self) -> None:
-        """Recompute P(object) at the temperature, the mask at the threshold, the picture and the score line."""
-        start = time.perf_counter()
-        t, temperature = self.controls["threshold"].value, self.controls["temperature"].value
-        self.alpha = object_probability(self.logits, temperature)
-        self.mask = self.alpha >= t
-        grey = np.repeat((self.alpha * 255).astype(np.uint8)[:, :, None], 3, axis=2)
-        hard_truth = None if self.truth is None else self.truth >= 0.5
-        gap = np.full((self.rgb.shape[0], 4, 3), 255, np.uint8)
-        picture = np.hstack([grey, gap, self._widgets.strip(self.rgb, self.mask, hard_truth)])
-        self.picture.value = self._widgets.png_bytes(picture)
-        spread = float(binary_entropy(self.alpha).mean())
-        head = f"threshold {t:.2f} · T {temperature:.2f}: "
-        if self.truth is None:
-            self.score.value = (head + f"mean entropy {spread:.3f} bits · no ground truth for this photo: "
-                                       "judge by eye")
-        else:
-            s = metrics.scores(self.mask, self.truth)
-            self.score.value = html.escape(head) + (
-                f"IoU <b>{s['iou']:.3f}</b> · boundary F {s['boundary_f']:.3f} · "
-                f"MAE of the soft alpha {metrics.mae(self.alpha, self.truth):.4f} · mean entropy {spread:.3f} bits")
-        self.last_seconds = time.perf_counter() - start
-        self.status.value = (f"<small>picture: P(object) | overlay | mask | cut-out"
-                             f"{' | errors' if self.truth is not None else ''} — redrawn in "
-                             f"{self.last_seconds * 1000:.0f} ms</small>")

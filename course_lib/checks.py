@@ -17,6 +17,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = [
+    "CheckResult", "compare_arrays", "run_cases",
+    "check_otsu_threshold", "check_border_connected",                                  # lesson 01
+    "check_conv2d", "check_max_pool2d", "check_softmax", "check_softmax_cross_entropy",  # lessons 02, 03
+    "check_dice_loss", "dice_loss_reference",                                          # lesson 04
+    "check_best_threshold",                                                            # lesson 05
+    "check_fill_holes", "check_composite",                                             # lesson 06
+    "check_iou",                                                                       # lesson 07
+]
+
 
 @dataclass
 class CheckResult:
@@ -282,6 +292,21 @@ def check_softmax(fn: Callable, *, verbose: bool = True) -> CheckResult:
 
     One case has logits of about 1000: a softmax that does not subtract the
     maximum first overflows there and returns NaN.
+
+    Examples
+    --------
+    >>> from course_lib import scratch
+    >>> result = check_softmax(scratch.softmax)
+    ✓ softmax: all 4 cases match the reference
+    >>> result = check_softmax(lambda z: scratch.softmax(z, axis=0))
+    ✗ softmax: on case 'one row of 3 logits' differs at output[0, 0]: 1 vs 0.0900306 (reference); 3 of 3 values
+    differ — it sums to 1 over the wrong axis: use axis=-1 (the classes)
+    >>> bool(result), result.status
+    (False, 'failed')
+    >>> def softmax(z):
+    ...     raise NotImplementedError      # the exercise's stub
+    >>> check_softmax(softmax, verbose=False).status
+    'not done'
     """
     from course_lib import scratch
 

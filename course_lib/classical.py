@@ -19,31 +19,19 @@ from collections import deque
 import cv2
 import numpy as np
 
+from course_lib.validate import as_mask, as_odd, as_rgb
+
+__all__ = ["POLARITIES", "SHAPES", "grey_mean", "grey_luma", "border_fraction", "choose_polarity",
+           "threshold_mask", "otsu_threshold", "otsu_mask", "adaptive_mask", "gaussian_blur", "median_blur",
+           "bilateral_filter", "sobel_magnitude", "canny_edges", "structuring_element", "erode", "dilate",
+           "opening", "closing", "border_connected", "flood_fill_background_mask", "grabcut_mask",
+           "edge_contour_mask", "METHODS"]
+
 POLARITIES = ("auto", "dark", "bright")
 SHAPES = {"ellipse": cv2.MORPH_ELLIPSE, "rect": cv2.MORPH_RECT, "cross": cv2.MORPH_CROSS}
 
 
 # --- checks ----------------------------------------------------------------------------------
-
-def _check_rgb(rgb, name: str = "rgb") -> np.ndarray:
-    rgb = np.asarray(rgb)
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-        raise ValueError(f"{name} must be an H×W×3 uint8 RGB image, got shape {rgb.shape} dtype {rgb.dtype}")
-    return rgb
-
-
-def _check_mask(mask, name: str = "mask") -> np.ndarray:
-    mask = np.asarray(mask)
-    if mask.ndim != 2:
-        raise ValueError(f"{name} must be an H×W mask, got shape {mask.shape}")
-    return mask.astype(bool)
-
-
-def _check_odd(value: int, name: str, minimum: int = 1) -> int:
-    if not isinstance(value, (int, np.integer)) or value < minimum or value % 2 == 0:
-        raise ValueError(f"{name} must be an odd integer >= {minimum}, got {value!r}")
-    return int(value)
-
 
 def _check_polarity(polarity: str) -> str:
     if polarity not in POLARITIES:
@@ -55,27 +43,27 @@ def _check_polarity(polarity: str) -> str:
 
 def grey_mean(rgb) -> np.ndarray:
     """Return the course text's grey, ``(R + G + B) / 3``, as H×W uint8 (rounded)."""
-    rgb = _check_rgb(rgb)
+    rgb = as_rgb(rgb)
     return np.rint(rgb.astype(np.float32).mean(axis=2)).astype(np.uint8)
 
 
 def grey_luma(rgb) -> np.ndarray:
     """Return the luma grey ``0.299 R + 0.587 G + 0.114 B`` (what OpenCV and most tools use), H×W uint8."""
-    return cv2.cvtColor(_check_rgb(rgb), cv2.COLOR_RGB2GRAY)
+    return cv2.cvtColor(as_rgb(rgb), cv2.COLOR_RGB2GRAY)
 
 
 # --- thresholds ------------------------------------------------------------------------------
 
 def border_fraction(mask) -> float:
     """Return the share of the image's border pixels that are True in ``mask``."""
-    m = _check_mask(mask)
+    m = as_mask(mask)
     border = np.concatenate([m[0], m[-1], m[1:-1, 0], m[1:-1, -1]])
     return float(border.mean())
 
 
 def choose_polarity(bright_mask) -> np.ndarray:
     """Return ``bright_mask`` or its inverse, whichever touches the image border less."""
-    bright_mask = _check_mask(bright_mask, "bright_mask")
+    bright_mask = as_mask(bright_mask, "bright_mask")
     return bright_mask if border_fraction(bright_mask) <= border_fraction(~bright_mask) else ~bright_mask
 
 
@@ -130,7 +118,7 @@ def otsu_mask(rgb, *, polarity: str = "auto", blur_sigma: float = 0.0) -> np.nda
 
 def adaptive_mask(rgb, *, block_size: int = 51, offset: float = 5.0, polarity: str = "auto") -> np.ndarray:
     """Return the mask of pixels brighter than their neighbourhood's mean minus ``offset`` (local threshold)."""
-    block_size = _check_odd(block_size, "block_size", 3)
+    block_size = as_odd(block_size, "block_size", 3)
     g = grey_luma(rgb)
     bright = cv2.adaptiveThreshold(g, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block_size, offset) > 0
     return _apply_polarity(bright, polarity)
@@ -142,12 +130,12 @@ def gaussian_blur(rgb, sigma: float = 1.5) -> np.ndarray:
     """Return ``rgb`` smoothed by a Gaussian of standard deviation ``sigma`` pixels (uint8)."""
     if sigma <= 0:
         raise ValueError(f"sigma must be > 0, got {sigma}")
-    return cv2.GaussianBlur(_check_rgb(rgb), (0, 0), sigma)
+    return cv2.GaussianBlur(as_rgb(rgb), (0, 0), sigma)
 
 
 def median_blur(rgb, size: int = 5) -> np.ndarray:
     """Return ``rgb`` with each pixel replaced by the median of its ``size``×``size`` window (uint8)."""
-    return cv2.medianBlur(_check_rgb(rgb), _check_odd(size, "size", 3))
+    return cv2.medianBlur(as_rgb(rgb), as_odd(size, "size", 3))
 
 
 def bilateral_filter(rgb, diameter: int = 9, sigma_colour: float = 40, sigma_space: float = 5) -> np.ndarray:
@@ -155,7 +143,7 @@ def bilateral_filter(rgb, diameter: int = 9, sigma_colour: float = 40, sigma_spa
     if diameter < 1 or sigma_colour <= 0 or sigma_space <= 0:
         raise ValueError(f"diameter, sigma_colour, sigma_space must be positive, got "
                          f"{diameter}, {sigma_colour}, {sigma_space}")
-    return cv2.bilateralFilter(_check_rgb(rgb), int(diameter), float(sigma_colour), float(sigma_space))
+    return cv2.bilateralFilter(as_rgb(rgb), int(diameter), float(sigma_colour), float(sigma_space))
 
 
 def sobel_magnitude(rgb) -> np.ndarray:
@@ -185,7 +173,7 @@ def structuring_element(size: int, shape: str = "ellipse") -> np.ndarray:
 
 
 def _morph(mask, op, size, shape) -> np.ndarray:
-    m = _check_mask(mask).astype(np.uint8)
+    m = as_mask(mask).astype(np.uint8)
     return cv2.morphologyEx(m, op, structuring_element(size, shape), borderType=cv2.BORDER_REPLICATE) > 0
 
 
@@ -217,7 +205,7 @@ def border_connected(candidates) -> np.ndarray:
     The breadth-first flood fill that lesson 01's exercise asks for: start from
     every candidate pixel on the border, and spread to candidate neighbours.
     """
-    c = _check_mask(candidates, "candidates")
+    c = as_mask(candidates, "candidates")
     h, w = c.shape
     reached = np.zeros_like(c)
     queue = deque()
@@ -247,7 +235,7 @@ def flood_fill_background_mask(rgb, *, tolerance: float = 6, step: int = 4, blur
     about one pixel around the product, where the blurred edge steps by more than
     ``tolerance``.
     """
-    rgb = _check_rgb(rgb)
+    rgb = as_rgb(rgb)
     if tolerance < 0:
         raise ValueError(f"tolerance must be >= 0, got {tolerance}")
     if step < 1:
@@ -273,7 +261,7 @@ def grabcut_mask(rgb, *, margin: float = 0.05, iterations: int = 5, seed: int = 
     Slow by design (a colour model per iteration and a graph cut): about 0.1–1 s
     at 256×256. OpenCV's GrabCut draws random numbers, so ``seed`` fixes them.
     """
-    rgb = _check_rgb(rgb)
+    rgb = as_rgb(rgb)
     if not 0 < margin < 0.5:
         raise ValueError(f"margin must lie in (0, 0.5), got {margin}")
     if not isinstance(iterations, (int, np.integer)) or iterations < 1:

@@ -4,10 +4,14 @@
 every lesson use fewer images, fewer epochs and smaller sizes, so that the whole
 course executes in minutes. Learners get full mode by default.
 
-Example
--------
->>> from course_lib.config import FAST, pick
+Examples
+--------
+>>> from course_lib.config import DATA_DIR, FAST, mode_name, pick
 >>> n_images = pick(fast=8, full=300)
+>>> n_images == (8 if FAST else 300), mode_name() in ("fast", "full")
+(True, True)
+>>> (DATA_DIR / "dataset_manifest.json").is_file()
+True
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import TypeVar
+
+__all__ = ["FAST", "REPO_ROOT", "DATA_DIR", "CACHE_DIR", "pick", "mode_name"]
 
 T = TypeVar("T")
 
@@ -52,6 +58,12 @@ def pick(*, fast: T, full: T) -> T:
 
     Lessons write ``epochs = pick(fast=1, full=30)`` so both modes are visible
     in one line.
+
+    Examples
+    --------
+    >>> epochs = pick(fast=1, full=30)
+    >>> epochs == (1 if FAST else 30)
+    True
     """
     return fast if FAST else full
 

@@ -7,9 +7,15 @@ full split, and everyone who runs the course gets the same pictures. Splits are
 cached under ``CACHE_DIR/datasets`` (git-ignored), keyed by the manifest and
 the generator version, so a changed recipe never reuses a stale cache.
 
->>> split = load_split("test", limit=6, size=64)          # doctest: +SKIP
->>> split.rgb.shape, split.alpha.shape, list(split.difficulty)  # doctest: +SKIP
-((6, 64, 64, 3), (6, 64, 64), ['easy', 'medium', 'hard', 'easy', 'medium', 'hard'])
+Examples
+--------
+>>> split = load_split("test", limit=6, size=32, progress=False)
+>>> split.rgb.shape, split.rgb.dtype, split.alpha.shape, split.alpha.dtype
+((6, 32, 32, 3), dtype('uint8'), (6, 32, 32), dtype('float32'))
+>>> split.difficulty.tolist()
+['medium', 'hard', 'easy', 'medium', 'hard', 'easy']
+>>> len(split.subset([0, 2])), split.subset([0, 2]).meta[1]["difficulty"]
+(2, 'easy')
 
 TensorFlow is imported only inside :func:`as_tf_dataset`, so lessons that never
 train a network do not pay for it.
@@ -28,6 +34,11 @@ import numpy as np
 
 from course_lib import synth
 from course_lib.config import CACHE_DIR, DATA_DIR
+
+__all__ = [
+    "MANIFEST_PATH", "SPLITS", "Split", "read_manifest", "difficulty_plan", "sample_seed", "generate_split",
+    "load_split", "AUGMENTATIONS", "augment_batch", "as_tf_dataset",
+]
 
 MANIFEST_PATH = DATA_DIR / "dataset_manifest.json"
 SPLITS = ("train", "val", "test")
@@ -88,6 +99,11 @@ def difficulty_plan(count: int, mix: dict, seed: int) -> list[str]:
 
     The first images of a split cover every difficulty, so a small ``limit``
     stays balanced.
+
+    Examples
+    --------
+    >>> difficulty_plan(7, {"easy": 0.3, "medium": 0.35, "hard": 0.35}, seed=0)
+    ['medium', 'hard', 'easy', 'medium', 'hard', 'easy', 'medium']
     """
     plan, credit = [], {d: 0.0 for d in synth.DIFFICULTIES}
     for _ in range(count):
@@ -223,6 +239,13 @@ def as_tf_dataset(split: Split, *, batch_size: int = 8, shuffle: bool = True, au
     ``x``: N×H×W×3 float32 in [0, 1]; ``y``: N×H×W×1 float32 alpha. Shuffling and
     augmentation are deterministic for a given ``seed``; batches are prefetched.
     ``augment``: False, True (the standard recipe) or a name from :data:`AUGMENTATIONS`.
+
+    Examples
+    --------
+    >>> toy = generate_split("toy", size=16, count=3, seed=0, mix={"easy": 1.0, "medium": 0.0, "hard": 0.0},
+    ...                      progress=False)
+    >>> [(tuple(x.shape), x.dtype.name, tuple(y.shape)) for x, y in as_tf_dataset(toy, batch_size=2, augment=True)]
+    [((2, 16, 16, 3), 'float32', (2, 16, 16, 1)), ((1, 16, 16, 3), 'float32', (1, 16, 16, 1))]
     """
     import tensorflow as tf
 

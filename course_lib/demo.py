@@ -32,6 +32,9 @@ from course_lib.config import DATA_DIR
 from course_lib.datasets import Split
 from course_lib.imageio import ImageLoadError, load_image
 
+__all__ = ["DEMO_DIR", "DIFFICULTY", "DemoPhoto", "read_index", "photo_names", "load_mask", "load_demo_set",
+           "demo_mapping", "as_split"]
+
 DEMO_DIR = DATA_DIR / "demo"
 """Where the demo set lives: ``images/``, ``masks/``, ``annotations.json``, ``SOURCES.md``."""
 
@@ -144,7 +147,7 @@ def load_demo_set(names: list[str] | None = None, folder: str | os.PathLike = DE
 
 def demo_mapping(names: list[str] | None = None, folder: str | os.PathLike = DEMO_DIR
                  ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Return ``{name: (rgb, mask)}`` for :class:`course_lib.widgets.ImagePicker`'s ``demo=``."""
+    """Return ``{name: (rgb, mask)}`` for :class:`course_lib.views.picker.ImagePicker`'s ``demo=``."""
     return {p.name: (p.rgb, p.mask) for p in load_demo_set(names, folder)}
 
 
@@ -169,6 +172,15 @@ def as_split(names: list[str] | None = None, *, size: int | None = None,
     Split
         ``difficulty`` is ``"real"`` for every photo; ``meta`` holds ``name``,
         ``product`` (the name), ``background`` (``"real photo"``), ``source``, ``licence``.
+
+    Examples
+    --------
+    >>> own_sizes = as_split(["gift", "jar_lid"])
+    >>> own_sizes.rgb.shape, own_sizes.rgb[1].shape, own_sizes.alpha[1].dtype
+    ((2,), (135, 160, 3), dtype('float32'))
+    >>> square = as_split(["gift", "jar_lid"], size=32)
+    >>> square.rgb.shape, square.alpha.shape, square.difficulty.tolist()
+    ((2, 32, 32, 3), (2, 32, 32), ['real', 'real'])
     """
     photos = load_demo_set(names, folder)
     if size is not None and (not isinstance(size, (int, np.integer)) or size < 8):

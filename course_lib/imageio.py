@@ -13,6 +13,25 @@ cannot leave half a PNG or silently destroy a learner's result.
 
 This is the only module that talks to image files; BGR never leaves OpenCV
 calls elsewhere, because nothing else reads files.
+
+Examples
+--------
+>>> import tempfile
+>>> from pathlib import Path
+>>> import numpy as np
+>>> rgb = np.zeros((4, 6, 3), np.uint8)
+>>> alpha = np.linspace(0, 1, 24, dtype=np.float32).reshape(4, 6)
+>>> with tempfile.TemporaryDirectory() as folder:
+...     path = save_png(Path(folder) / "cut_out.png", rgb, alpha)
+...     back_rgb, back_alpha = load_rgba(path)
+>>> back_rgb.shape, back_rgb.dtype, back_alpha.shape, back_alpha.dtype
+((4, 6, 3), dtype('uint8'), (4, 6), dtype('float32'))
+>>> bool(np.abs(back_alpha - alpha).max() <= 0.5 / 255)      # 8 bits of alpha
+True
+>>> decode_image(b"<html>", "upload.jpg")
+Traceback (most recent call last):
+    ...
+course_lib.imageio.ImageLoadError: upload.jpg is not an image Pillow can read (first bytes b'<html>')
 """
 
 from __future__ import annotations
@@ -27,6 +46,11 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS", "IMAGE_SUFFIXES", "ImageLoadError", "ImageTooSmallError",
+    "load_image", "decode_image", "load_rgba", "decode_rgba", "save_png", "FolderLoad", "load_folder",
+]
 
 DEFAULT_MAX_PIXELS = 50_000_000
 """Refuse images with more pixels than this (a 50-megapixel photo is ~150 MB as RGB)."""
@@ -73,9 +97,14 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS,
 
     Examples
     --------
-    >>> rgb = load_image("data/demo/images/box.png")          # doctest: +SKIP
-    >>> rgb.shape, rgb.dtype                                   # doctest: +SKIP
-    ((240, 320, 3), dtype('uint8'))
+    >>> from course_lib.config import DATA_DIR
+    >>> rgb = load_image(DATA_DIR / "demo" / "images" / "gift.png")
+    >>> rgb.shape, rgb.dtype
+    ((128, 128, 3), dtype('uint8'))
+    >>> load_image(DATA_DIR / "demo" / "images" / "gift.png", min_side=256)
+    Traceback (most recent call last):
+        ...
+    course_lib.imageio.ImageTooSmallError: .../gift.png is 128×128 pixels; this needs at least 256 pixels ...
     """
     rgb, alpha = load_rgba(path, max_pixels=max_pixels, min_side=min_side)
     return _flatten(rgb, alpha, background)

@@ -19,13 +19,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from course_lib.cache import ImageCache, image_key
 from course_lib.config import DATA_DIR
+from course_lib.validate import as_rgb
+
+__all__ = ["MODEL_PATH", "WORK_SIZE", "QUALITY_BAR", "load_pretrained", "size_multiple", "letterbox", "layer_model",
+           "run_model", "predict_maps", "predict_alpha_batch", "predict_alpha", "predict_alpha_tta", "AlphaCache"]
 
 MODEL_PATH = DATA_DIR / "models" / "unet.keras"
 """Where the shipped checkpoint lives (re-create it with ``make model``)."""
 
 WORK_SIZE = 128
-"""The side the shipped model was trained at; photos are scaled to it before prediction."""
+"""The side the shipped model was trained at; photos are scaled to it before prediction (and the
+per-pixel classifiers of lessons 03 and 05 compute their features at it)."""
 
 QUALITY_BAR = {"all": 0.95, "hard": 0.90}
 """Mean IoU the shipped checkpoint must reach on generated test images (overall, and on ``hard``)."""
@@ -45,8 +51,38 @@ def load_pretrained(path: str | Path = MODEL_PATH):
     return keras.saving.load_model(path, safe_mode=True, compile=False)
 
 
-def _letterbox(rgb: np.ndarray, size: int, multiple: int) -> tuple[np.ndarray, tuple[int, int]]:
-    """Return (padded float32 image in [0, 1], (height, width) of the scaled photo inside it)."""
+def size_multiple(model) -> int:
+    """Return the number the model's input sides must be a multiple of: the product of its down-sampling strides.
+
+    A U-Net with four 2×2 poolings needs multiples of 16. Anything that is not
+    a Keras model (a stand-in with a ``predict`` method) needs none: 1.
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        return 1
+    factor = 1
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):                        # a nested encoder
+            factor *= size_multiple(layer)
+        elif isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
+            factor *= int(layer.strides[0])
+        elif isinstance(layer, keras.layers.Conv2D) and not isinstance(layer, keras.layers.Conv2DTranspose):
+            factor *= int(layer.strides[0])
+    return factor
+
+
+def letterbox(rgb: np.ndarray, size: int, multiple: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """Return (padded float32 image in [0, 1], (height, width) of the scaled photo inside it).
+
+    The photo is scaled so its longer side is ``size`` and padded (edge pixels
+    repeated) on the bottom and right to a square whose side is ``size``
+    rounded up to a multiple of ``multiple``.
+
+    >>> x, box = letterbox(np.zeros((30, 60, 3), np.uint8), 20, 16)
+    >>> x.shape, x.dtype, box
+    ((32, 32, 3), dtype('float32'), (10, 20))
+    """
     h, w = rgb.shape[:2]
     scale = size / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
@@ -55,6 +91,31 @@ def _letterbox(rgb: np.ndarray, size: int, multiple: int) -> tuple[np.ndarray, t
     side = int(np.ceil(size / multiple) * multiple)
     padded = cv2.copyMakeBorder(scaled, 0, side - nh, 0, side - nw, cv2.BORDER_REPLICATE)
     return padded.astype(np.float32) / 255.0, (nh, nw)
+
+
+_SUBMODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def layer_model(model, layer: str, *, at: str = "output"):
+    """Return a Keras model from ``model``'s input to the ``at`` (``"output"`` or ``"input"``) of its layer ``layer``.
+
+    The same weights, no copy; built once per model and layer, so its compiled
+    graph is reused. ``layer_model(unet, "head_logits")`` gives the U-Net's
+    logits; ``at="input"`` the features its head reads.
+    """
+    import keras
+
+    if at not in ("output", "input"):
+        raise ValueError(f"at must be 'output' or 'input', got {at!r}")
+    built = _SUBMODELS.setdefault(model, {})
+    if (layer, at) not in built:
+        try:
+            target = model.get_layer(layer)
+        except ValueError:
+            names = [lay.name for lay in model.layers][-4:]
+            raise ValueError(f"the model has no layer {layer!r}; its last layers are {names}") from None
+        built[layer, at] = keras.Model(model.input, getattr(target, at), name=f"{model.name}_to_{layer}_{at}")
+    return built[layer, at]
 
 
 _FORWARD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -81,28 +142,21 @@ def run_model(model, x: np.ndarray, batch_size: int) -> np.ndarray:
     return np.concatenate([np.asarray(run(x[i:i + batch_size])) for i in range(0, len(x), batch_size)])
 
 
-def _check_rgb(rgb) -> np.ndarray:
-    rgb = np.asarray(rgb)
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-        raise ValueError(f"rgb must be an H×W×3 uint8 RGB image, got shape {rgb.shape} dtype {rgb.dtype}")
-    if min(rgb.shape[:2]) < 1:
-        raise ValueError(f"rgb has no pixels: shape {rgb.shape}")
-    return rgb
-
-
-def predict_maps(model, images, *, size: int = WORK_SIZE, multiple: int = 16,
+def predict_maps(model, images, *, size: int = WORK_SIZE, multiple: int | None = None,
                  batch_size: int = 16) -> list[np.ndarray]:
     """Return the model's whole output for each RGB image (H×W×C float32), at each image's own size.
 
-    Letterbox every photo to ``size``, run the model in batches, cut the padding
-    off and resize each output map back to the photo's size (bilinear).
+    Letterbox every photo to ``size`` (padded to a multiple of ``multiple``,
+    by default :func:`size_multiple` of the model), run the model in batches,
+    cut the padding off and resize each output map back to the photo's size (bilinear).
     """
-    images = [_check_rgb(im) for im in images]
+    images = [as_rgb(im) for im in images]
     if not images:
         return []
+    multiple = size_multiple(model) if multiple is None else multiple
     boxes, inputs = [], []
     for rgb in images:
-        x, box = _letterbox(rgb, size, multiple)
+        x, box = letterbox(rgb, size, multiple)
         inputs.append(x)
         boxes.append(box)
     outputs = run_model(model, np.stack(inputs), batch_size)           # N×side×side×C, NHWC
@@ -116,14 +170,14 @@ def predict_maps(model, images, *, size: int = WORK_SIZE, multiple: int = 16,
     return out
 
 
-def predict_alpha_batch(model, images, *, size: int = WORK_SIZE, multiple: int = 16,
+def predict_alpha_batch(model, images, *, size: int = WORK_SIZE, multiple: int | None = None,
                         batch_size: int = 16) -> list[np.ndarray]:
     """Return the object probability (H×W float32 in [0, 1]) of each RGB image, at each image's own size."""
     maps = predict_maps(model, images, size=size, multiple=multiple, batch_size=batch_size)
     return [np.clip(p[..., 1], 0.0, 1.0) for p in maps]       # NHWC: the object channel, not p[0, :, :]
 
 
-def predict_alpha(model, rgb: np.ndarray, *, size: int = WORK_SIZE, multiple: int = 16) -> np.ndarray:
+def predict_alpha(model, rgb: np.ndarray, *, size: int = WORK_SIZE, multiple: int | None = None) -> np.ndarray:
     """Return the object probability of one ``H×W×3 uint8`` RGB photo as an ``H×W float32`` alpha.
 
     Any size and aspect ratio: the photo is letterboxed to ``size`` for the
@@ -132,7 +186,7 @@ def predict_alpha(model, rgb: np.ndarray, *, size: int = WORK_SIZE, multiple: in
     return predict_alpha_batch(model, [rgb], size=size, multiple=multiple)[0]
 
 
-def predict_alpha_tta(model, images, *, sizes=(WORK_SIZE,), flip: bool = True, multiple: int = 16,
+def predict_alpha_tta(model, images, *, sizes=(WORK_SIZE,), flip: bool = True, multiple: int | None = None,
                       batch_size: int = 16) -> list[np.ndarray]:
     """Return each image's alpha averaged over several views: working sizes and a mirror image.
 
@@ -142,7 +196,7 @@ def predict_alpha_tta(model, images, *, sizes=(WORK_SIZE,), flip: bool = True, m
     view, and helps most where a single view is unsure (photos unlike the
     training data).
     """
-    images = [_check_rgb(im) for im in images]
+    images = [as_rgb(im) for im in images]
     if not sizes:
         raise ValueError("sizes is empty: give at least one working size")
     total = [np.zeros(im.shape[:2], np.float32) for im in images]
@@ -164,48 +218,34 @@ class AlphaCache:
     :meth:`warm` predicts many images in batches first, so those calls are
     look-ups. Images are keyed by their bytes, so an edited photo is predicted anew.
 
-    >>> unet_alpha = AlphaCache(load_pretrained())             # doctest: +SKIP
-    >>> unet_alpha.warm(split.rgb)                             # doctest: +SKIP
-    >>> rows = evaluate.evaluate_methods({"unet": unet_alpha}, split)   # doctest: +SKIP
+    >>> from course_lib import unet
+    >>> unet_alpha = AlphaCache(unet.build_unet(None, 4, 2), max_items=100)   # the kit's: load_pretrained()
+    >>> photos = np.random.default_rng(0).integers(0, 256, (3, 40, 60, 3), dtype=np.uint8)
+    >>> unet_alpha.warm(photos)                  # one batched prediction for all three
+    >>> len(unet_alpha), unet_alpha(photos[1]).shape     # a look-up, at the photo's own size
+    (3, (40, 60))
     """
 
     def __init__(self, model, *, size: int = WORK_SIZE, max_items: int = 2048):
-        self.model, self.size, self.max_items = model, size, max_items
-        self._alphas: dict[tuple, np.ndarray] = {}
+        self.model, self.size = model, size
+        self.cache = ImageCache(max_items)
 
-    @staticmethod
-    def _key(rgb: np.ndarray) -> tuple:
-        import hashlib
-
-        return rgb.shape, hashlib.sha1(np.ascontiguousarray(rgb).tobytes()).hexdigest()
-
-    def _store(self, key: tuple, alpha: np.ndarray) -> None:
-        if len(self._alphas) >= self.max_items:          # forget the oldest: a long studio session stays small
-            self._alphas.pop(next(iter(self._alphas)))
-        self._alphas[key] = alpha
+    @property
+    def max_items(self) -> int:
+        return self.cache.max_items
 
     def warm(self, images, batch_size: int = 16) -> None:
         """Predict every image not yet cached, in batches."""
-        todo = {}
-        for rgb in images:
-            rgb = _check_rgb(rgb)
-            key = self._key(rgb)
-            if key not in self._alphas:
-                todo[key] = rgb
-        keys = list(todo)
-        for start in range(0, len(keys), batch_size):
-            chunk = keys[start:start + batch_size]
-            for key, alpha in zip(chunk, predict_alpha_batch(self.model, [todo[k] for k in chunk],
-                                                             size=self.size, batch_size=batch_size)):
-                self._store(key, alpha)
+        todo = list({image_key(rgb): rgb for rgb in map(as_rgb, images) if rgb not in self.cache}.values())
+        for start in range(0, len(todo), batch_size):
+            chunk = todo[start:start + batch_size]
+            for rgb, alpha in zip(chunk, predict_alpha_batch(self.model, chunk, size=self.size,
+                                                             batch_size=batch_size)):
+                self.cache.put(rgb, alpha)
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         """Return the alpha of ``rgb`` (H×W float32), predicting it if it is not cached."""
-        rgb = _check_rgb(rgb)
-        key = self._key(rgb)
-        if key not in self._alphas:
-            self._store(key, predict_alpha(self.model, rgb, size=self.size))
-        return self._alphas[key]
+        return self.cache.get(as_rgb(rgb), lambda im: predict_alpha(self.model, im, size=self.size))
 
     def __len__(self) -> int:
-        return len(self._alphas)
+        return len(self.cache)

@@ -22,26 +22,21 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from course_lib.validate import as_alpha, as_mask
+
+__all__ = ["as_hard", "iou", "dice", "f1", "precision_recall", "mae", "boundary", "boundary_f", "scores"]
+
 
 def _check_pair(pred, truth, names=("pred", "truth")) -> tuple[np.ndarray, np.ndarray]:
+    """Return both masks as H×W float32 alphas in [0, 1] (bool → 0/1), after checking they have one shape."""
     pred, truth = np.asarray(pred), np.asarray(truth)
-    for value, name in zip((pred, truth), names):
-        if value.ndim != 2:
-            raise ValueError(f"{name} must be an H×W mask, got shape {value.shape}")
-        if value.dtype != bool and np.isnan(value).any():
-            raise ValueError(f"{name} contains NaN")
-        if value.dtype != bool and value.size and (value.min() < 0 or value.max() > 1):
-            raise ValueError(f"{name} must be bool or lie in [0, 1], got values "
-                             f"{value.min():.3g}..{value.max():.3g}")
-    if pred.shape != truth.shape:
+    if pred.ndim == truth.ndim == 2 and pred.shape != truth.shape:
         raise ValueError(f"{names[0]} has shape {pred.shape} but {names[1]} has {truth.shape}")
-    return pred, truth
+    return as_alpha(pred, names[0]), as_alpha(truth, names[1])
 
 
-def as_hard(mask) -> np.ndarray:
-    """Return ``mask`` as bool: itself if bool, ``mask >= 0.5`` if float."""
-    mask = np.asarray(mask)
-    return mask if mask.dtype == bool else mask >= 0.5
+as_hard = as_mask
+"""Return a mask or alpha as H×W bool (``alpha >= 0.5``): :func:`course_lib.validate.as_mask`, by its lesson-07 name."""
 
 
 def _ratio(num: float, den: float) -> float:

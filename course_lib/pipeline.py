@@ -27,7 +27,6 @@ loop that makes every table of the course.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import inspect
 import json
@@ -39,6 +38,11 @@ from pathlib import Path
 import numpy as np
 
 from course_lib import classical, evaluate, postprocess
+from course_lib.cache import ImageCache, image_key
+from course_lib.validate import as_alpha, as_mask, as_rgb
+
+__all__ = ["FORMAT", "VERSION", "StepType", "STEPS", "register", "Step", "Pipeline", "DEFAULT",
+           "CachedSegmenter", "reference_segmenter", "ablation_methods", "ABLATION_SCORES", "ablation_table"]
 
 FORMAT = "course_lib.pipeline"
 """The ``format`` field of a saved pipeline."""
@@ -95,13 +99,13 @@ def _binarise(rgb, alpha, threshold=0.5):
 @register("opening")
 def _opening(rgb, alpha, size=3, shape="ellipse"):
     """Erode then dilate: removes specks and thin bridges smaller than the element."""
-    return classical.opening(postprocess._check_mask(alpha), size, shape)
+    return classical.opening(as_mask(alpha), size, shape)
 
 
 @register("closing")
 def _closing(rgb, alpha, size=5, shape="ellipse"):
     """Dilate then erode: closes gaps and small dents smaller than the element."""
-    return classical.closing(postprocess._check_mask(alpha), size, shape)
+    return classical.closing(as_mask(alpha), size, shape)
 
 
 @register("fill_holes")
@@ -253,11 +257,11 @@ class Pipeline:
 
     def trace(self, rgb: np.ndarray, raw: np.ndarray) -> list[tuple[str, np.ndarray]]:
         """Return ``[("input", raw), (step label, alpha after it), …]``; each alpha H×W float32."""
-        rgb = classical._check_rgb(rgb)
-        current = postprocess._check_alpha(raw, "raw", rgb.shape[:2])
+        rgb = as_rgb(rgb)
+        current = as_alpha(raw, "raw", rgb.shape[:2])
         out = [("input", current)]
         for step in self.steps:
-            current = postprocess._check_alpha(step(rgb, current), f"the output of {step.name}", rgb.shape[:2])
+            current = as_alpha(step(rgb, current), f"the output of {step.name}", rgb.shape[:2])
             out.append((step.label, current))
         return out
 
@@ -374,24 +378,18 @@ pixel soft: on larger photos, scale the radii with the image.
 # --- scoring every step -----------------------------------------------------------------------------
 
 
-def _image_key(rgb: np.ndarray) -> tuple:
-    return rgb.shape, hashlib.sha1(np.ascontiguousarray(rgb).tobytes()).hexdigest()
-
-
 class CachedSegmenter:
     """``segment`` that computes each distinct image once (keyed by its bytes), e.g. GrabCut for an ablation."""
 
     def __init__(self, segment: Callable[[np.ndarray], np.ndarray], max_items: int = 1024):
-        self.segment, self.max_items = segment, max_items
-        self._results: dict[tuple, np.ndarray] = {}
+        self.segment = segment
+        self.cache = ImageCache(max_items)
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        key = _image_key(np.asarray(rgb))
-        if key not in self._results:
-            if len(self._results) >= self.max_items:
-                self._results.pop(next(iter(self._results)))
-            self._results[key] = self.segment(rgb)
-        return self._results[key]
+        return self.cache.get(np.asarray(rgb), self.segment)
+
+    def __len__(self) -> int:
+        return len(self.cache)
 
 
 def reference_segmenter(split, threshold: float = 0.5) -> Callable[[np.ndarray], np.ndarray]:
@@ -401,10 +399,10 @@ def reference_segmenter(split, threshold: float = 0.5) -> Callable[[np.ndarray],
     right?": only what the edge itself costs remains. Images not in ``split``
     raise KeyError.
     """
-    index = {_image_key(np.asarray(split.rgb[i])): i for i in range(len(split))}
+    index = {image_key(np.asarray(split.rgb[i])): i for i in range(len(split))}
 
     def segment(rgb):
-        key = _image_key(np.asarray(rgb))
+        key = image_key(np.asarray(rgb))
         if key not in index:
             raise KeyError(f"this image is not in split {split.name!r}: reference_segmenter only knows its images")
         return np.asarray(split.alpha[index[key]]) >= threshold
@@ -428,12 +426,12 @@ def ablation_methods(segment: Callable[[np.ndarray], np.ndarray], pipeline: Pipe
     state: dict = {"key": None, "results": {}}
 
     def result(rgb, k):
-        key = _image_key(rgb)
+        key = image_key(rgb)
         if key != state["key"]:
             state["key"], state["results"] = key, {}
         if k not in state["results"]:
             if k == 0:
-                value = postprocess._check_alpha(segment(rgb), f"the output of {name}", rgb.shape[:2])
+                value = as_alpha(segment(rgb), f"the output of {name}", rgb.shape[:2])
             else:
                 value = pipeline.steps[k - 1](rgb, result(rgb, k - 1))
             state["results"][k] = value

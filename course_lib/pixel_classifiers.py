@@ -43,11 +43,13 @@ import cv2
 import numpy as np
 
 from course_lib import calibration, pixel_softmax, scratch
-from course_lib.inference import _check_rgb, _letterbox, run_model
+from course_lib.inference import WORK_SIZE, layer_model, predict_maps, run_model
 from course_lib.pixel_features import pixel_features
+from course_lib.validate import as_rgb
 
-WORK_SIZE = 128
-"""The longer side (pixels) a photo is scaled to before its features are computed: the dataset's size."""
+__all__ = ["scale_to_work_size", "LinearPixelClassifier", "LogisticRegression", "train_logistic_regression",
+           "hinge_loss_and_gradients", "LinearSVM", "train_linear_svm", "build_conv_head", "ConvHead",
+           "train_conv_head", "whole_image_classifier", "feature_image", "unet_features"]
 
 
 def _standardise(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -76,7 +78,7 @@ def _check_training(X, y, rng=None) -> tuple[np.ndarray, np.ndarray]:
 
 def scale_to_work_size(rgb: np.ndarray, work_size: int | None = WORK_SIZE) -> np.ndarray:
     """Return ``rgb`` scaled (aspect ratio kept) so its longer side is ``work_size``; ``None`` keeps it."""
-    rgb = _check_rgb(rgb)
+    rgb = as_rgb(rgb)
     h, w = rgb.shape[:2]
     if work_size is None or max(h, w) == work_size:
         return rgb
@@ -122,7 +124,7 @@ class LinearPixelClassifier:
 
     def alpha(self, rgb) -> np.ndarray:
         """Return P(object) at every pixel of a photo, H×W float32 in [0, 1], at the photo's own size."""
-        rgb = _check_rgb(rgb)
+        rgb = as_rgb(rgb)
         small = scale_to_work_size(rgb, self.work_size)
         p = self.probability_map(self.features(small))
         if p.shape != rgb.shape[:2]:
@@ -440,24 +442,18 @@ def feature_image(classifier: LinearPixelClassifier, rgb) -> np.ndarray:
 # --- learned features: what the U-Net feeds its head ----------------------------------------------
 
 
-def unet_features(model, *, layer: str = "head_logits", size: int = 128, multiple: int = 16
+def unet_features(model, *, layer: str = "head_logits", size: int = WORK_SIZE
                   ) -> Callable[[np.ndarray], np.ndarray]:
     """Return ``features(rgb) -> H×W×C float32``: the U-Net's learned features at the input of its ``layer``.
 
     With the default, these are the C channels the U-Net's own 1×1 head reads.
     A linear classifier trained on them shows how much of the U-Net's lead over
-    the hand-made features is in the features rather than in the head.
+    the hand-made features is in the features rather than in the head. The photo
+    goes through :func:`course_lib.inference.predict_maps`, like every prediction.
     """
-    import keras
-
-    trunk = keras.Model(model.input, model.get_layer(layer).input, name=f"{model.name}_features")
+    trunk = layer_model(model, layer, at="input")
 
     def features(rgb):
-        rgb = _check_rgb(rgb)
-        x, (nh, nw) = _letterbox(rgb, size, multiple)
-        out = np.ascontiguousarray(run_model(trunk, x[None], 1)[0, :nh, :nw, :])
-        if out.shape[:2] != rgb.shape[:2]:
-            out = cv2.resize(out, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
-        return out.astype(np.float32)
+        return predict_maps(trunk, [rgb], size=size)[0]
 
     return features

@@ -4,14 +4,16 @@ A per-pixel classifier (lesson 03's softmax, lesson 05's logistic regression
 or linear SVM) sees each pixel as a short vector of numbers: its colour, the
 mean colour around it, how much the grey level changes there, how different it
 is from the colour of the image border (which is nearly always background in a
-product photo), and where it sits in the frame. The local means and gradients
-are convolutions with hand-made kernels (lesson 02), computed here with
-:func:`course_lib.scratch.conv2d`.
+product photo), and where it sits in the frame. The gradients are convolutions
+with hand-made Sobel kernels (lesson 02), computed with
+:func:`course_lib.scratch.conv2d`; the local means are window means over odd
+windows (:func:`course_lib.postprocess.box_mean`, windows clipped at the border).
 
->>> from course_lib import synth                                # doctest: +SKIP
->>> sample = synth.make_sample(0, size=64)                       # doctest: +SKIP
->>> pixel_features(sample.rgb).shape                             # doctest: +SKIP
-(64, 64, 12)
+>>> from course_lib import synth
+>>> sample = synth.make_sample(0, size=64)
+>>> features = pixel_features(sample.rgb)
+>>> features.shape, features.dtype, len(FEATURE_NAMES)
+((64, 64, 12), dtype('float32'), 12)
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import scratch
+from course_lib.postprocess import box_mean
+from course_lib.validate import as_odd, as_rgb
+
+__all__ = ["FEATURE_NAMES", "LUMA", "SOBEL_X", "border_colours", "border_distance", "pixel_features",
+           "labels_from_alpha", "sample_pixels"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "red", "green", "blue",
@@ -38,15 +45,6 @@ SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float32) / 8
 """Sobel's horizontal-derivative kernel, divided by 8 so that on a ramp it returns the slope (grey per pixel)."""
 
 
-def _check_rgb(rgb) -> np.ndarray:
-    rgb = np.asarray(rgb)
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-        raise ValueError(f"rgb must be an H×W×3 uint8 image, got shape {rgb.shape} dtype {rgb.dtype}")
-    if min(rgb.shape[:2]) < 3:
-        raise ValueError(f"rgb must be at least 3×3 pixels, got {rgb.shape[0]}×{rgb.shape[1]}")
-    return rgb
-
-
 def _filter_channels(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Return each channel of ``image`` (H×W×C) convolved with one ``kernel`` (kh×kw), edge-padded, H×W×C."""
     kh, kw = kernel.shape
@@ -56,15 +54,9 @@ def _filter_channels(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return out[..., 0].transpose(1, 2, 0)
 
 
-def box_mean(image: np.ndarray, size: int) -> np.ndarray:
-    """Return the mean of each ``size``×``size`` neighbourhood, per channel (H×W×C float32, edges replicated)."""
-    if not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"size must be a positive int, got {size!r}")
-    image = np.asarray(image, np.float32)
-    line = np.full((1, size), 1.0 / size, np.float32)
-    # the box kernel is separable (a row of ones times a column of ones): two passes of
-    # `size` taps each instead of one of size² taps
-    return _filter_channels(_filter_channels(image, line), line.T)
+def _window_mean(image: np.ndarray, size: int) -> np.ndarray:
+    """Return the mean of each ``size``×``size`` window (``size`` odd), per channel, H×W×C float32."""
+    return box_mean(image, size // 2).astype(np.float32)
 
 
 def border_colours(rgb, n: int = 64, *, smooth: int = 3) -> np.ndarray:
@@ -74,10 +66,10 @@ def border_colours(rgb, n: int = 64, *, smooth: int = 3) -> np.ndarray:
     colours (not one mean) covers backgrounds with gradients and clutter.
     Colours are first averaged over ``smooth``×``smooth`` pixels to calm noise.
     """
-    rgb = _check_rgb(rgb)
+    rgb = as_rgb(rgb, min_side=3)
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
-    colour = box_mean(rgb.astype(np.float32) / 255, smooth)
+    colour = _window_mean(rgb.astype(np.float32) / 255, as_odd(smooth, 'smooth'))
     ring = np.concatenate([colour[0], colour[1:, -1], colour[-1, -2::-1], colour[-2:0:-1, 0]])
     return ring[np.linspace(0, len(ring) - 1, n).round().astype(int)]
 
@@ -88,7 +80,7 @@ def border_distance(rgb, n: int = 64, *, smooth: int = 3) -> np.ndarray:
     0 means "this colour occurs on the border" (likely background); the distance
     is Euclidean in RGB divided by √3, so 1 is black against white.
     """
-    colour = box_mean(_check_rgb(rgb).astype(np.float32) / 255, smooth)
+    colour = _window_mean(as_rgb(rgb, min_side=3).astype(np.float32) / 255, as_odd(smooth, 'smooth'))
     ring = border_colours(rgb, n, smooth=smooth)
     squared = ((colour[:, :, None, :] - ring[None, None]) ** 2).sum(axis=-1)   # H×W×n
     return (np.sqrt(squared.min(axis=-1)) / np.sqrt(3)).astype(np.float32)
@@ -101,10 +93,10 @@ def pixel_features(rgb, *, window: int = 9, wide_window: int = 25) -> np.ndarray
     ----------
     rgb : H×W×3 uint8
         The photo.
-    window : int
+    window : int, odd
         Side of the neighbourhood for the local mean, local deviation and the
         smoothed border distance.
-    wide_window : int
+    wide_window : int, odd
         Side of the wide neighbourhood for the border distance: a pixel inside a
         product, even one coloured like the background, has product around it.
 
@@ -120,23 +112,21 @@ def pixel_features(rgb, *, window: int = 9, wide_window: int = 25) -> np.ndarray
     -------
     H×W×F float32, each channel roughly in [0, 1]; :data:`FEATURE_NAMES` says which is which.
     """
-    rgb = _check_rgb(rgb)
-    for value, name in ((window, "window"), (wide_window, "wide_window")):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    rgb = as_rgb(rgb, min_side=3)
+    window, wide_window = as_odd(window, "window"), as_odd(wide_window, "wide_window")
     h, w = rgb.shape[:2]
     colour = rgb.astype(np.float32) / 255
     grey = colour @ LUMA
-    mean = box_mean(colour, window)
-    grey_mean = box_mean(grey[..., None], window)[..., 0]
-    grey_sq = box_mean((grey ** 2)[..., None], window)[..., 0]
+    mean = _window_mean(colour, window)
+    grey_mean = _window_mean(grey[..., None], window)[..., 0]
+    grey_sq = _window_mean((grey ** 2)[..., None], window)[..., 0]
     local_std = np.sqrt(np.maximum(grey_sq - grey_mean ** 2, 0))
     gx = _filter_channels(grey[..., None], SOBEL_X)[..., 0]
     gy = _filter_channels(grey[..., None], SOBEL_X.T)[..., 0]
     gradient = np.hypot(gx, gy)
     distance = border_distance(rgb)
-    distance_mean = box_mean(distance[..., None], window)[..., 0]
-    distance_wide = box_mean(distance[..., None], wide_window)[..., 0]
+    distance_mean = _window_mean(distance[..., None], window)[..., 0]
+    distance_wide = _window_mean(distance[..., None], wide_window)[..., 0]
     rows = (np.arange(h, dtype=np.float32) - (h - 1) / 2) / (h / 2)
     cols = (np.arange(w, dtype=np.float32) - (w - 1) / 2) / (w / 2)
     centre = np.sqrt(rows[:, None] ** 2 + cols[None, :] ** 2) / np.sqrt(2)

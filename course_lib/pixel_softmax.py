@@ -28,6 +28,8 @@ import numpy as np
 from course_lib import scratch
 from course_lib.pixel_features import pixel_features
 
+__all__ = ["LOSSES", "one_hot", "loss_and_gradients", "SoftmaxClassifier", "train_softmax_classifier"]
+
 LOSSES = ("cross_entropy", "mse")
 
 
@@ -82,12 +84,6 @@ def _loss_gradients_logits(W, b, X, Y, loss):
         value, mse_cache = scratch.mse_forward(probs, Y)
         dlogits = scratch.softmax_backward(scratch.mse_backward(1.0, mse_cache), soft_cache)
     return value, X.T @ dlogits, dlogits.sum(axis=0), logits
-
-
-def gradient_descent_step(W, b, X, Y, lr: float, *, loss: str = "cross_entropy"):
-    """Return ``(W_new, b_new, loss)``: one step ``θ ← θ − lr · ∇J(θ)`` from the current ``W``, ``b``."""
-    value, dW, db = loss_and_gradients(W, b, X, Y, loss=loss)
-    return W - lr * dW, b - lr * db, value
 
 
 @dataclass

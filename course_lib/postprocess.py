@@ -7,7 +7,7 @@ order a lesson applies them:
 1. **clean the hard mask** — :func:`binarise`, opening/closing (lesson 01's
    :func:`course_lib.classical.opening` and :func:`~course_lib.classical.closing`),
    :func:`fill_holes`, :func:`remove_specks`, :func:`keep_largest`;
-2. **a soft edge** — :func:`trimap`, then :func:`guided_filter` (NumPy, box
+2. **a soft edge** — :func:`zoom_box` finds where to look, :func:`trimap`, then :func:`guided_filter` (NumPy, box
    filters by cumulative sums), :func:`matting` (closed-form matting, pymatting)
    or :func:`feather`;
 3. **the cut-out** — :func:`estimate_foreground` removes the old background's
@@ -38,53 +38,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from course_lib import classical, imageio, viz
+from course_lib import classical, imageio, metrics, viz
+from course_lib.validate import as_alpha, as_mask, as_number, as_rgb
 
-# --- checks ------------------------------------------------------------------------------------
-
-
-def _check_rgb(rgb, name: str = "rgb") -> np.ndarray:
-    return classical._check_rgb(rgb, name)
-
-
-def _check_alpha(alpha, name: str = "alpha", shape: tuple[int, int] | None = None) -> np.ndarray:
-    """Return ``alpha`` as H×W float32 in [0, 1] (bool → 0/1); raise naming ``name`` otherwise."""
-    alpha = np.asarray(alpha)
-    if alpha.ndim != 2:
-        raise ValueError(f"{name} must be an H×W mask or alpha, got shape {alpha.shape}")
-    if shape is not None and alpha.shape != tuple(shape):
-        raise ValueError(f"{name} has shape {alpha.shape}, but the image is {tuple(shape)}")
-    if alpha.dtype == bool:
-        return alpha.astype(np.float32)
-    if not (np.issubdtype(alpha.dtype, np.floating) or np.issubdtype(alpha.dtype, np.integer)):
-        raise ValueError(f"{name} must be bool or numbers in [0, 1], got dtype {alpha.dtype}")
-    alpha = alpha.astype(np.float32)
-    if alpha.size and (np.isnan(alpha).any() or alpha.min() < 0 or alpha.max() > 1):
-        raise ValueError(f"{name} must lie in [0, 1] with no NaN, got values "
-                         f"{np.nanmin(alpha):.3g}..{np.nanmax(alpha):.3g} (a 0/255 mask? divide by 255)")
-    return alpha
-
-
-def _check_mask(mask, name: str = "mask") -> np.ndarray:
-    """Return a hard H×W bool mask: bool as it is, an alpha in [0, 1] as ``alpha >= 0.5``."""
-    mask = np.asarray(mask)
-    if mask.dtype == bool and mask.ndim == 2:
-        return mask
-    return _check_alpha(mask, name) >= 0.5
-
-
-def _check_number(value, name: str, *, low: float, high: float = np.inf, integer: bool = False,
-                  low_inclusive: bool = True) -> float:
-    kind = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    ok = isinstance(value, kind) and not isinstance(value, bool)
-    if ok:
-        ok = (value >= low if low_inclusive else value > low) and value <= high and np.isfinite(value)
-    if not ok:
-        what = "an integer" if integer else "a number"
-        bracket = "[" if low_inclusive else "("
-        raise ValueError(f"{name} must be {what} in {bracket}{low}, {high}], got {value!r}")
-    return int(value) if integer else float(value)
-
+__all__ = ["text_background_formula", "text_fill_formula", "binarise", "fill_holes", "keep_largest",
+           "remove_specks", "trimap", "trimap_to_uint8", "box_mean", "zoom_box", "guided_filter",
+           "refine_guided", "feather", "matting", "refine_matting", "estimate_foreground", "fit_background",
+           "composite_onto", "save_cutout"]
 
 # --- the text's formulas, as written (ERRATA 5) ----------------------------------------------
 
@@ -120,8 +80,8 @@ def text_fill_formula(binary, average, threshold: float) -> np.ndarray:
 
 def binarise(alpha, threshold: float = 0.5) -> np.ndarray:
     """Return the hard mask ``alpha >= threshold`` (H×W bool) of an alpha or probability map."""
-    threshold = _check_number(threshold, "threshold", low=0.0, high=1.0, low_inclusive=False)
-    return _check_alpha(alpha) >= threshold
+    threshold = as_number(threshold, "threshold", low=0.0, high=1.0, low_inclusive=False)
+    return as_alpha(alpha) >= threshold
 
 
 def fill_holes(mask, max_area: float | None = None) -> np.ndarray:
@@ -143,9 +103,9 @@ def fill_holes(mask, max_area: float | None = None) -> np.ndarray:
     -------
     H×W bool
     """
-    m = _check_mask(mask)
+    m = as_mask(mask)
     if max_area is not None:
-        max_area = _check_number(max_area, "max_area", low=0.0, high=1.0, low_inclusive=False)
+        max_area = as_number(max_area, "max_area", low=0.0, high=1.0, low_inclusive=False)
     h, w = m.shape
     # a one-pixel frame of background joins every border pixel, so one fill from a corner reaches them all
     background = np.pad(~m, 1, constant_values=True).astype(np.uint8)
@@ -179,8 +139,8 @@ def keep_largest(mask, relative_area: float = 1.0, connectivity: int = 8) -> np.
     connectivity : {4, 8}
         Whether diagonal neighbours join a component.
     """
-    m = _check_mask(mask)
-    relative_area = _check_number(relative_area, "relative_area", low=0.0, high=1.0, low_inclusive=False)
+    m = as_mask(mask)
+    relative_area = as_number(relative_area, "relative_area", low=0.0, high=1.0, low_inclusive=False)
     labels, areas = _components(m, connectivity)
     if len(areas) <= 1:                      # label 0 is the background: nothing to keep
         return m.copy()
@@ -195,8 +155,8 @@ def remove_specks(mask, min_area: float = 0.001, connectivity: int = 8) -> np.nd
     ``min_area`` is a fraction of the image's pixels (0.001 of 128×128 is 16
     pixels), so the same setting works at any resolution.
     """
-    m = _check_mask(mask)
-    min_area = _check_number(min_area, "min_area", low=0.0, high=1.0)
+    m = as_mask(mask)
+    min_area = as_number(min_area, "min_area", low=0.0, high=1.0)
     labels, areas = _components(m, connectivity)
     keep = areas >= min_area * m.size
     keep[0] = False
@@ -211,8 +171,8 @@ def trimap(mask, radius: int = 4) -> np.ndarray:
     about ``2·radius + 1`` pixels wide. The values 0 / 0.5 / 1 are what
     pymatting expects; :func:`trimap_to_uint8` gives the 0 / 128 / 255 of trimap image files.
     """
-    m = _check_mask(mask)
-    radius = _check_number(radius, "radius", low=1, integer=True)
+    m = as_mask(mask)
+    radius = as_number(radius, "radius", low=1, integer=True)
     size = 2 * radius + 1
     inside, outside = classical.erode(m, size, "ellipse"), ~classical.dilate(m, size, "ellipse")
     out = np.full(m.shape, 0.5, np.float32)
@@ -223,7 +183,7 @@ def trimap(mask, radius: int = 4) -> np.ndarray:
 
 def trimap_to_uint8(tri) -> np.ndarray:
     """Return a 0 / 0.5 / 1 trimap as the 0 / 128 / 255 ``uint8`` image used in trimap files."""
-    t = _check_alpha(tri, "tri")
+    t = as_alpha(tri, "tri")
     return np.where(t >= 1, 255, np.where(t <= 0, 0, 128)).astype(np.uint8)
 
 
@@ -254,7 +214,7 @@ def box_mean(x, radius: int) -> np.ndarray:
     x = np.asarray(x, np.float64)
     if x.ndim not in (2, 3):
         raise ValueError(f"x must be H×W or H×W×C, got shape {x.shape}")
-    radius = _check_number(radius, "radius", low=0, integer=True)
+    radius = as_number(radius, "radius", low=0, integer=True)
     h, w = x.shape[:2]
     sums = _box_sum_along(_box_sum_along(x, radius, 0), radius, 1)
     rows = np.minimum(np.arange(h) + radius, h - 1) - np.maximum(np.arange(h) - radius, 0) + 1
@@ -274,6 +234,25 @@ def _as_guide(guide, shape=None) -> np.ndarray:
     if g.dtype == bool or not np.issubdtype(g.dtype, np.number):
         raise ValueError(f"guide must be uint8 (0–255) or float (0–1), got dtype {g.dtype}")
     return g.astype(np.float64)
+
+
+def zoom_box(alpha, side: int = 32) -> tuple[slice, slice]:
+    """Return ``(rows, cols)`` slices of the ``side``×``side`` window with the most edge pixels of ``alpha``.
+
+    Edge pixels are the soft ones (0.02 < α < 0.98) of a soft alpha, or the
+    outline of a hard mask; thin parts and glass have the most of them. The
+    window lies inside the image (smaller images give a smaller window).
+    """
+    a = as_alpha(alpha)
+    h, w = a.shape
+    side = as_number(side, "side", low=2, integer=True)
+    soft = (a > 0.02) & (a < 0.98)
+    edges = soft if soft.sum() >= 4 * side else metrics.boundary(a >= 0.5) | soft
+    density = box_mean(edges.astype(np.float64), side // 2)
+    y, x = np.unravel_index(int(np.argmax(density)), density.shape)
+    top = int(np.clip(y - side // 2, 0, max(h - side, 0)))
+    left = int(np.clip(x - side // 2, 0, max(w - side, 0)))
+    return slice(top, min(top + side, h)), slice(left, min(left + side, w))
 
 
 def guided_filter(guide, src, radius: int = 4, eps: float = 1e-3) -> np.ndarray:
@@ -308,8 +287,8 @@ def guided_filter(guide, src, radius: int = 4, eps: float = 1e-3) -> np.ndarray:
         raise ValueError(f"src must be H×W, got shape {p.shape}")
     p = p.astype(np.float64)
     I = _as_guide(guide, p.shape)
-    radius = _check_number(radius, "radius", low=1, integer=True)
-    eps = _check_number(eps, "eps", low=0.0, low_inclusive=False)
+    radius = as_number(radius, "radius", low=1, integer=True)
+    eps = as_number(eps, "eps", low=0.0, low_inclusive=False)
     mean_p = box_mean(p, radius)
     if I.ndim == 2:
         mean_I = box_mean(I, radius)
@@ -340,8 +319,8 @@ def guided_filter(guide, src, radius: int = 4, eps: float = 1e-3) -> np.ndarray:
 
 def refine_guided(rgb, mask, radius: int = 4, eps: float = 1e-3) -> np.ndarray:
     """Return a soft alpha: ``mask`` guided-filtered by the colour photo and clipped to [0, 1] (H×W float32)."""
-    rgb = _check_rgb(rgb)
-    alpha = _check_alpha(mask, "mask", rgb.shape[:2])
+    rgb = as_rgb(rgb)
+    alpha = as_alpha(mask, "mask", rgb.shape[:2])
     return np.clip(guided_filter(rgb, alpha, radius, eps), 0.0, 1.0)
 
 
@@ -351,8 +330,8 @@ def feather(mask, sigma: float = 1.0) -> np.ndarray:
     Feathering ignores the photo: the edge softens the same way on a sharp
     outline and on a hair. Far from the edge the alpha stays exactly 0 or 1.
     """
-    alpha = _check_alpha(mask, "mask")
-    sigma = _check_number(sigma, "sigma", low=0.0, low_inclusive=False)
+    alpha = as_alpha(mask, "mask")
+    sigma = as_number(sigma, "sigma", low=0.0, low_inclusive=False)
     blurred = cv2.GaussianBlur(alpha, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
     return np.clip(blurred, 0.0, 1.0)
 
@@ -387,9 +366,9 @@ def matting(rgb, tri, *, max_pixels: int = 400_000) -> np.ndarray:
     """
     import pymatting
 
-    rgb = _check_rgb(rgb)
-    t = _check_alpha(tri, "tri", rgb.shape[:2]).astype(np.float64)
-    max_pixels = _check_number(max_pixels, "max_pixels", low=64, integer=True)
+    rgb = as_rgb(rgb)
+    t = as_alpha(tri, "tri", rgb.shape[:2]).astype(np.float64)
+    max_pixels = as_number(max_pixels, "max_pixels", low=64, integer=True)
     unknown = (t > 0) & (t < 1)
     if not unknown.any():
         return t.astype(np.float32)
@@ -420,8 +399,8 @@ def refine_matting(rgb, mask, radius: int = 4) -> np.ndarray:
     Everything deeper than ``radius`` pixels inside or outside the mask's edge is
     taken as known; the band between is solved from the photo's colours.
     """
-    rgb = _check_rgb(rgb)
-    m = _check_mask(_check_alpha(mask, "mask", rgb.shape[:2]))
+    rgb = as_rgb(rgb)
+    m = as_mask(as_alpha(mask, "mask", rgb.shape[:2]))
     if not m.any() or m.all():
         return m.astype(np.float32)
     tri = trimap(m, radius)
@@ -445,9 +424,9 @@ def estimate_foreground(rgb, alpha, *, margin: int = 8) -> np.ndarray:
     """
     import pymatting
 
-    rgb = _check_rgb(rgb)
-    a = _check_alpha(alpha, "alpha", rgb.shape[:2])
-    margin = _check_number(margin, "margin", low=0, integer=True)
+    rgb = as_rgb(rgb)
+    a = as_alpha(alpha, "alpha", rgb.shape[:2])
+    margin = as_number(margin, "margin", low=0, integer=True)
     soft = (a > 0) & (a < 1)
     out = rgb.copy()
     if not soft.any():
@@ -466,9 +445,9 @@ def fit_background(photo, height: int, width: int) -> np.ndarray:
 
     The aspect ratio is kept, as a photo editor's "fill" does: nothing is squashed.
     """
-    photo = _check_rgb(photo, "photo")
-    height = _check_number(height, "height", low=1, integer=True)
-    width = _check_number(width, "width", low=1, integer=True)
+    photo = as_rgb(photo, "photo")
+    height = as_number(height, "height", low=1, integer=True)
+    width = as_number(width, "width", low=1, integer=True)
     ph, pw = photo.shape[:2]
     scale = max(height / ph, width / pw)
     size = (max(width, round(pw * scale)), max(height, round(ph * scale)))
@@ -495,10 +474,10 @@ def composite_onto(rgb, alpha, background="white", *, foreground=None, decontami
 
     The blend itself is :func:`course_lib.viz.composite`.
     """
-    rgb = _check_rgb(rgb)
-    a = _check_alpha(alpha, "alpha", rgb.shape[:2])
+    rgb = as_rgb(rgb)
+    a = as_alpha(alpha, "alpha", rgb.shape[:2])
     if foreground is not None:
-        fore = _check_rgb(foreground, "foreground")
+        fore = as_rgb(foreground, "foreground")
         if fore.shape != rgb.shape:
             raise ValueError(f"foreground has shape {fore.shape}, but rgb is {rgb.shape}")
     else:
@@ -520,8 +499,8 @@ def save_cutout(path: str | os.PathLike, rgb, alpha, *, decontaminate: bool = Tr
     the old one. Written by :func:`course_lib.imageio.save_png` (atomic; never
     replaces a file unless ``overwrite=True``).
     """
-    rgb = _check_rgb(rgb)
-    a = _check_alpha(alpha, "alpha", rgb.shape[:2])
+    rgb = as_rgb(rgb)
+    a = as_alpha(alpha, "alpha", rgb.shape[:2])
     fore = estimate_foreground(rgb, a) if decontaminate else rgb
     return imageio.save_png(path, fore, a, overwrite=overwrite)
 

@@ -44,6 +44,18 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+__all__ = [
+    "PADDINGS", "same_padding", "output_size",
+    "conv2d", "conv2d_forward", "conv2d_backward", "conv2d_naive", "true_convolution2d", "conv2d_text_formula",
+    "max_pool2d", "max_pool2d_forward", "max_pool2d_backward", "max_pool2d_text_formula",
+    "avg_pool2d", "avg_pool2d_forward", "avg_pool2d_backward",
+    "relu", "relu_forward", "relu_backward", "sigmoid", "sigmoid_forward", "sigmoid_backward",
+    "softmax", "softmax_forward", "softmax_backward",
+    "cross_entropy", "cross_entropy_forward", "cross_entropy_backward",
+    "softmax_cross_entropy", "softmax_cross_entropy_forward", "softmax_cross_entropy_backward",
+    "mse", "mse_forward", "mse_backward", "numerical_gradient", "relative_error",
+]
+
 PADDINGS = ("valid", "same")
 
 # --- checks and sizes ----------------------------------------------------------------------------
@@ -589,6 +601,20 @@ def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=No
     ``Σ f(x)·dout`` — what a ``*_backward(dout, cache)`` should return.
     ``x`` is changed in place one element at a time and restored; use float64.
     Costs two calls of ``f`` per element of ``x``: keep ``x`` small.
+
+    Examples
+    --------
+    Hold :func:`conv2d_backward` to finite differences on a 4×4 image and two 3×3 kernels:
+
+    >>> rng = np.random.default_rng(0)
+    >>> x, w = rng.normal(size=(1, 4, 4, 1)), rng.normal(size=(3, 3, 1, 2))
+    >>> out, cache = conv2d_forward(x, w)
+    >>> dout = rng.normal(size=out.shape)
+    >>> dx, dw, db = conv2d_backward(dout, cache)
+    >>> out.shape, dx.shape, dw.shape, db.shape
+    ((1, 2, 2, 2), (1, 4, 4, 1), (3, 3, 1, 2), (2,))
+    >>> relative_error(dx, numerical_gradient(lambda v: conv2d(v, w), x, dout)) < 1e-7
+    True
     """
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(f"x must be a float64 NumPy array (changed in place and restored), got "

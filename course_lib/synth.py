@@ -33,6 +33,8 @@ import numpy as np
 from course_lib.synth_backgrounds import BACKGROUND_KINDS, make_background
 from course_lib.synth_products import PRODUCT_KINDS, render_product
 
+__all__ = ["DIFFICULTIES", "GENERATOR_VERSION", "BACKGROUNDS_BY_DIFFICULTY", "Sample", "make_sample"]
+
 DIFFICULTIES = ("easy", "medium", "hard")
 """Difficulty levels, in order."""
 
@@ -188,6 +190,16 @@ def make_sample(seed_or_rng, size=256, difficulty: str | None = None, *, product
         Force a product kind (drawn at random otherwise).
     background : one of BACKGROUND_KINDS, optional
         Force a background kind (drawn from the difficulty's kinds otherwise).
+
+    Examples
+    --------
+    >>> s = make_sample(3, size=(48, 64), product="mug", background="paper")
+    >>> s.rgb.shape, s.alpha.shape, s.shadow.dtype, s.meta["product"], s.meta["difficulty"]
+    ((48, 64, 3), (48, 64), dtype('float32'), 'mug', 'easy')
+    >>> bool(s.alpha.min() == 0 and s.alpha.max() == 1)       # background and solid product
+    True
+    >>> np.array_equal(s.rgb, make_sample(3, size=(48, 64), product="mug", background="paper").rgb)
+    True
     """
     rng, seed = _as_rng(seed_or_rng)
     h, w = _as_size(size)

@@ -3,6 +3,16 @@
 Every function takes a ``numpy.random.Generator`` and a size and returns an
 ``H×W×3 float32`` image in [0, 1]. Real textures and photos come from images
 that scikit-image ships inside its wheel (no download).
+
+Examples
+--------
+>>> rng = np.random.default_rng(0)
+>>> back = make_background("clutter", rng, 48, 64)
+>>> back.shape, back.dtype, bool(0 <= back.min() and back.max() <= 1)
+((48, 64, 3), dtype('float32'), True)
+>>> red = (0.8, 0.1, 0.1)                  # only "matched" uses the product's colour
+>>> sorted({make_background(kind, rng, 16, 24, product_colour=red).shape for kind in BACKGROUND_KINDS})
+[(16, 24, 3)]
 """
 
 from __future__ import annotations
@@ -11,6 +21,9 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
+
+__all__ = ["BACKGROUND_KINDS", "make_background", "random_crop",
+           "studio", "gradient", "paper", "texture", "photo", "clutter", "matched"]
 
 BACKGROUND_KINDS = ("studio", "gradient", "paper", "texture", "photo", "clutter", "matched")
 """Background kinds; ``matched`` takes its colour from the product (see :func:`matched`)."""

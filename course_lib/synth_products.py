@@ -5,6 +5,17 @@ size; downsampling with area averaging then gives exact, fractional alpha along
 every outline (anti-aliasing by coverage). Parts are composited "over" each
 other with premultiplied colour, so a semi-transparent glass body and its rim
 combine the way light does.
+
+Examples
+--------
+>>> colour, alpha = render_product("mug", np.random.default_rng(0), 48, 64, (0.2, 0.4, 0.8))
+>>> colour.shape, colour.dtype, alpha.shape, alpha.dtype
+((48, 64, 3), dtype('float32'), (48, 64), dtype('float32'))
+>>> bool(((alpha > 0) & (alpha < 1)).any())      # the outline has fractional alpha
+True
+>>> _, glass_alpha = render_product("glass", np.random.default_rng(0), 48, 64, (0.9, 0.9, 0.9))
+>>> bool(glass_alpha.max() < 1)                  # a glass is nowhere fully opaque
+True
 """
 
 from __future__ import annotations
@@ -13,6 +24,9 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+__all__ = ["PRODUCT_KINDS", "DRAWERS", "render_product", "Painter", "Placement",
+           "cylinder_shade", "vertical_shade"]
 
 PRODUCT_KINDS = ("bottle", "can", "mug", "box", "book", "phone", "shoe", "bag", "watch", "glass")
 """Product kinds; ``glass`` is partly transparent, ``mug`` and ``bag`` have holes, ``bag`` and ``watch`` thin parts."""

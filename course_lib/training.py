@@ -8,7 +8,6 @@ into two-channel targets ``[1 − α, α]`` for the softmax output.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from pathlib import Path
@@ -16,6 +15,9 @@ from pathlib import Path
 import keras
 import numpy as np
 from keras import ops
+
+__all__ = ["dice_loss", "CrossEntropyDice", "MaskIoU", "compile_unet", "ProgressLine", "LivePlot", "fit_unet",
+           "steps_for", "set_seed"]
 
 
 def _two_channel(alpha):
@@ -119,7 +121,8 @@ class LivePlot(keras.callbacks.Callback):
                     ax.plot(range(1, epoch + 2), self.history[prefix + key], style, label=prefix + key or key)
             ax.set_xlabel("epoch"); ax.set_ylabel(key); ax.legend(); ax.set_title(key)
         fig.tight_layout()
-        self.handle.update(fig)
+        if self.handle is not None:            # outside Jupyter display() returns no handle: nothing to redraw
+            self.handle.update(fig)
         plt.close(fig)
 
 
@@ -168,13 +171,13 @@ def steps_for(n: int, batch_size: int) -> int:
     return max(1, math.ceil(n / batch_size))
 
 
-def save_history(history: keras.callbacks.History, path: str | Path) -> None:
-    """Write a Keras History's per-epoch numbers to a JSON file."""
-    data = {k: [float(v) for v in values] for k, values in history.history.items()}
-    Path(path).write_text(json.dumps(data, indent=1))
-
-
 def set_seed(seed: int) -> None:
-    """Seed Python, NumPy and the backend, and make TensorFlow ops deterministic where it can."""
+    """Seed Keras and its backend (weight initialisation, dropout, shuffling), and nothing of NumPy's.
+
+    ``keras.utils.set_random_seed`` also reseeds Python's and NumPy's global
+    generators; the kit draws its NumPy randomness from passed
+    ``numpy.random.Generator`` s only, so NumPy's global state is put back as it was.
+    """
+    state = np.random.get_state()
     keras.utils.set_random_seed(seed)
-    np.random.seed(seed)
+    np.random.set_state(state)

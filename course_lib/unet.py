@@ -10,15 +10,25 @@ channel axis at every pixel.
 Layer names follow the diagram: ``enc1_conv1``, ``pool1``, ``bottleneck_conv1``,
 ``dec1_up``, ``dec1_concat``, ``head_logits``, ``head_softmax``.
 
->>> model = build_unet(64, base_filters=8, depth=2)        # doctest: +SKIP
->>> model.output_shape                                      # doctest: +SKIP
-(None, 64, 64, 2)
+Examples
+--------
+>>> model = build_unet(32, base_filters=4, depth=2)
+>>> model.input_shape, model.output_shape
+((None, 32, 32, 3), (None, 32, 32, 2))
+>>> [name for name, shape in level_shapes(model)][:3]
+['image', 'enc1_relu2', 'pool1']
+>>> import numpy as np
+>>> probs = np.asarray(model(np.zeros((1, 32, 32, 3), np.float32), training=False))
+>>> probs.dtype, bool(np.allclose(probs.sum(axis=-1), 1, atol=1e-5))   # a softmax at every pixel
+(dtype('float32'), True)
 """
 
 from __future__ import annotations
 
 import keras
 from keras import layers
+
+__all__ = ["build_unet", "level_shapes", "print_levels"]
 
 
 def _conv_block(x, filters: int, prefix: str, bn_momentum: float):
@@ -90,7 +100,21 @@ def level_shapes(model: keras.Model) -> list[tuple[str, tuple]]:
 
 
 def print_levels(model: keras.Model) -> None:
-    """Print the shape at every level of the U, indented by depth, for the lesson."""
+    """Print the shape at every level of the U, indented by depth, for the lesson.
+
+    Examples
+    --------
+    >>> print_levels(build_unet(16, base_filters=2, depth=1, dropout=0))
+    image                  (None, 16, 16, 3)
+    enc1_relu2             (None, 16, 16, 2)
+    pool1                  (None, 8, 8, 2)
+      bottleneck_relu2       (None, 8, 8, 4)
+    dec1_concat            (None, 16, 16, 6)
+    dec1_relu2             (None, 16, 16, 2)
+    head_logits            (None, 16, 16, 2)
+    head_softmax           (None, 16, 16, 2)
+    parameters: 520
+    """
     depth = 0
     for name, shape in level_shapes(model):
         if name.startswith("pool"):

@@ -7,9 +7,17 @@ model. If every activation matches Keras's, nothing in the network is magic:
 it is convolutions, batch normalisation, ReLU, max pooling, bilinear
 up-sampling, concatenation and a softmax over the two channels of each pixel.
 
->>> acts = forward(model, x)                     # doctest: +SKIP
->>> acts["head_softmax"].shape                   # doctest: +SKIP
-(1, 128, 128, 2)
+Examples
+--------
+>>> from course_lib.unet import build_unet
+>>> model = build_unet(16, base_filters=4, depth=2)
+>>> x = np.random.default_rng(0).random((1, 16, 16, 3))
+>>> acts = forward(model, x)
+>>> acts["pool2"].shape, acts["head_softmax"].shape, acts["head_softmax"].dtype
+((1, 4, 4, 8), (1, 16, 16, 2), dtype('float64'))
+>>> theirs = keras_activations(model, x, ["head_softmax"])["head_softmax"]
+>>> float(np.abs(acts["head_softmax"] - theirs).max()) < 1e-5        # NumPy agrees with Keras
+True
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import scratch
+
+__all__ = ["forward", "keras_activations", "batch_norm_inference", "upsample_bilinear"]
 
 
 def batch_norm_inference(x: np.ndarray, gamma, beta, mean, variance, epsilon: float) -> np.ndarray:
@@ -39,6 +49,12 @@ def upsample_bilinear(x: np.ndarray, factor: int = 2) -> np.ndarray:
     The same sampling as ``tf.image.resize(..., "bilinear")`` and Keras's
     ``UpSampling2D(interpolation="bilinear")``: output pixel ``i`` looks at
     input position ``(i + 0.5) / factor − 0.5``, clamped to the image.
+
+    Examples
+    --------
+    >>> row = np.array([0.0, 4.0]).reshape(1, 1, 2, 1)
+    >>> upsample_bilinear(row)[0, 0, :, 0]
+    array([0., 1., 3., 4.])
     """
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 4:

@@ -1,4 +1,4 @@
-"""Pictures of cut-outs: checkerboard and white backgrounds, side-by-side panels.
+"""Pictures of cut-outs: checkerboard and white backgrounds, side-by-side panels, errors, edges up close.
 
 Images are ``H×W×3 uint8 RGB``; alpha is ``H×W float32`` in [0, 1] (or bool).
 The course colours are fixed here so every lesson draws "object" and
@@ -10,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from course_lib.validate import as_alpha, as_rgb
+
+__all__ = ["OBJECT_COLOUR", "BACKGROUND_COLOUR", "checkerboard", "composite", "show_panels", "ERROR_COLOURS",
+           "overlay", "error_map", "error_legend", "method_grid", "before_after"]
 
 OBJECT_COLOUR = "#e66101"
 """Colour for "object" in every plot of the course."""
@@ -37,18 +42,6 @@ def checkerboard(height: int, width: int, *, square: int = 16,
     return np.repeat(grey[:, :, None], 3, axis=2)
 
 
-def _as_alpha(alpha: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    alpha = np.asarray(alpha)
-    if alpha.shape != shape:
-        raise ValueError(f"alpha has shape {alpha.shape}, but the image is {shape}")
-    alpha = alpha.astype(np.float32)
-    if alpha.size and (alpha.min() < 0 or alpha.max() > 1):
-        raise ValueError(
-            f"alpha must lie in [0, 1], got values from {alpha.min():.3g} to {alpha.max():.3g}"
-        )
-    return alpha
-
-
 def composite(rgb: np.ndarray, alpha: np.ndarray,
               background: np.ndarray | Sequence[int] | str = "checkerboard") -> np.ndarray:
     """Return ``alpha·rgb + (1 − alpha)·background`` as ``H×W×3 uint8``.
@@ -65,7 +58,7 @@ def composite(rgb: np.ndarray, alpha: np.ndarray,
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"rgb must be H×W×3 uint8, got shape {rgb.shape} dtype {rgb.dtype}")
     h, w = rgb.shape[:2]
-    a = _as_alpha(alpha, (h, w))[:, :, None]
+    a = as_alpha(alpha, "alpha", (h, w))[:, :, None]
     if isinstance(background, str):
         if background == "checkerboard":
             back = checkerboard(h, w)
@@ -118,10 +111,14 @@ def show_panels(images: Sequence[np.ndarray], titles: Sequence[str] | None = Non
 
 # --- masks over images -------------------------------------------------------------------
 
-_FP_RGB = (215, 25, 28)     # background taken for product
-_FN_RGB = (44, 123, 182)    # product that was missed
-_TP_RGB = (235, 235, 235)
-_TN_RGB = (40, 40, 40)
+ERROR_COLOURS = {
+    "product, found": (235, 235, 235),
+    "product, missed (FN)": (44, 123, 182),
+    "background kept (FP)": (215, 25, 28),
+    "background, removed": (40, 40, 40),
+}
+"""The RGB colours of :func:`error_map`, by what they mean (the legend's labels)."""
+_TP_RGB, _FN_RGB, _FP_RGB, _TN_RGB = ERROR_COLOURS.values()
 
 
 def _hex_to_rgb(colour: str) -> np.ndarray:
@@ -135,7 +132,7 @@ def overlay(rgb: np.ndarray, mask: np.ndarray, *, strength: float = 0.45) -> np.
     ``mask``: H×W bool or float alpha (tints in proportion). Returns H×W×3 uint8.
     """
     rgb = np.asarray(rgb)
-    a = _as_alpha(np.asarray(mask, np.float32) if np.asarray(mask).dtype == bool else mask, rgb.shape[:2])
+    a = as_alpha(mask, "mask", rgb.shape[:2])
     a = a[:, :, None]
     base = rgb.astype(np.float32)
     obj = (1 - strength) * base + strength * _hex_to_rgb(OBJECT_COLOUR)
@@ -167,9 +164,7 @@ def error_legend(ax, **kwargs):
     """Add the legend of :func:`error_map`'s colours to a matplotlib axes."""
     from matplotlib.patches import Patch
 
-    handles = [Patch(color=np.array(c) / 255, label=label) for c, label in
-               ((_TP_RGB, "product, found"), (_FN_RGB, "product, missed (FN)"),
-                (_FP_RGB, "background kept (FP)"), (_TN_RGB, "background, removed"))]
+    handles = [Patch(color=np.array(c) / 255, label=label) for label, c in ERROR_COLOURS.items()]
     return ax.legend(handles=handles, **{"loc": "lower right", "fontsize": 7, **kwargs})
 
 
@@ -205,6 +200,63 @@ def method_grid(rgb: np.ndarray, masks: dict, truth: np.ndarray | None = None, *
     if truth is not None:
         axes[2, 0].text(-0.08, 0.5, "errors", transform=axes[2, 0].transAxes, rotation=90, va="center", ha="right")
         error_legend(axes[2, -1])
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+# --- edges up close (lesson 06) ------------------------------------------------------------
+
+def before_after(rgb, alphas: dict, *, truth=None, background=(40, 120, 220), box=None, side: int = 32,
+                 foreground=None, panel_size: float = 2.8, suptitle: str | None = None):
+    """Draw each alpha as a cut-out on ``background``: full size (top) and zoomed on an edge (bottom).
+
+    Parameters
+    ----------
+    rgb : H×W×3 uint8
+    alphas : {title: H×W bool or float alpha}
+        Side by side, in this order (e.g. "hard mask", "guided filter").
+    truth : H×W alpha, optional
+        Adds each alpha's MAE to its title, and a last column with the truth.
+    background : RGB triple, "white", or a photo of any size
+        A strong colour shows fringes and jagged steps best.
+    box : (rows, cols) slices, optional
+        The zoom window; default :func:`course_lib.postprocess.zoom_box` of ``truth`` (or of the last alpha).
+    foreground : H×W×3 uint8, optional
+        Colours to composite (e.g. :func:`course_lib.postprocess.estimate_foreground`); default ``rgb``.
+
+    Returns the matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from course_lib import metrics, postprocess          # postprocess draws with this module: import when used
+
+    rgb = as_rgb(rgb)
+    if not alphas:
+        raise ValueError("alphas is empty: give at least one title → alpha")
+    panels = dict(alphas)
+    if truth is not None:
+        panels["truth"] = truth
+    if box is None:
+        box = postprocess.zoom_box(truth if truth is not None else list(alphas.values())[-1], side)
+    fore = rgb if foreground is None else foreground
+    fig, axes = plt.subplots(2, len(panels), figsize=(panel_size * len(panels), panel_size * 2), squeeze=False)
+    for col, (title, alpha) in enumerate(panels.items()):
+        a = as_alpha(alpha, title, rgb.shape[:2])
+        cut = postprocess.composite_onto(rgb, a, background, foreground=fore)
+        if truth is not None and title != "truth":
+            title = f"{title}\nMAE {metrics.mae(a, truth):.4f}"
+        axes[0, col].imshow(cut)
+        axes[0, col].add_patch(Rectangle((box[1].start - 0.5, box[0].start - 0.5), box[1].stop - box[1].start,
+                                         box[0].stop - box[0].start, fill=False, ec="yellow", lw=1.2))
+        axes[0, col].set_title(title, fontsize=9)
+        axes[1, col].imshow(cut[box], interpolation="nearest")
+        axes[1, col].set_title("zoomed on the yellow box", fontsize=8)
+        for ax in axes[:, col]:
+            ax.set_xticks([]), ax.set_yticks([])
+    axes[1, 0].set_ylabel(f"{box[0].stop - box[0].start} px window")
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pytest
 
 from course_lib import calibration, inference, scratch, unet
+from course_lib.views import calibration_panel
 
 
 def test_stable_softmax_matches_tensorflow_on_extreme_logits_without_overflow():
@@ -131,7 +130,7 @@ def test_panel_sliders_change_the_mask_and_the_score():
     truth[10:30, 12:38] = 1
     logits = np.stack([np.zeros_like(truth), (truth - 0.5) * 4 + rng.normal(0, 1.5, truth.shape)], axis=-1)
     rgb = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
-    panel = calibration.ProbabilityPanel(rgb, logits, truth)
+    panel = calibration_panel.ProbabilityPanel(rgb, logits, truth)
     assert panel.picture.value[:8] == b"\x89PNG\r\n\x1a\n" and "IoU" in panel.score.value
     first, mask = panel.score.value, panel.mask.copy()
     panel.controls["temperature"].value = 4.0                      # flatter probabilities, same classes at 0.5
@@ -140,14 +139,9 @@ def test_panel_sliders_change_the_mask_and_the_score():
     panel.controls["threshold"].value = 0.8                         # now the mask moves
     assert panel.score.value != second and not np.array_equal(panel.mask, mask)
     assert panel.last_seconds < 1.0
-    hot = calibration.ProbabilityPanel(rgb, logits, truth, temperature=30.0)    # beyond the usual range: kept
+    hot = calibration_panel.ProbabilityPanel(rgb, logits, truth, temperature=30.0)    # beyond the usual range: kept
     assert hot.controls["temperature"].value == pytest.approx(30.0) and "T 30.00" in hot.score.value
-    no_truth = calibration.ProbabilityPanel(rgb, logits)
+    no_truth = calibration_panel.ProbabilityPanel(rgb, logits)
     assert "no ground truth" in no_truth.score.value
     with pytest.raises(ValueError, match="logits must be H×W×2"):
-        calibration.ProbabilityPanel(rgb, logits[:, :10])
-
-
-def test_doctests():
-    result = doctest.testmod(calibration, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0
+        calibration_panel.ProbabilityPanel(rgb, logits[:, :10])

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from course_lib import evaluate
+from course_lib.views import charts
 from course_lib.datasets import Split
 
 
@@ -128,7 +129,7 @@ def test_score_distribution_has_a_group_per_difficulty_and_a_legend(split, kind)
     import matplotlib.pyplot as plt
 
     rows = evaluate.evaluate_methods({"perfect": perfect, "half": half, "broken": broken}, split, progress=False)
-    fig = evaluate.plot_score_distribution(rows, kind=kind)
+    fig = charts.plot_score_distribution(rows, kind=kind)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["easy", "hard"]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -136,7 +137,7 @@ def test_score_distribution_has_a_group_per_difficulty_and_a_legend(split, kind)
     assert ax.get_ylabel() == "IoU" and ax.get_title()
     plt.close(fig)
     with pytest.raises(ValueError, match="kind"):
-        evaluate.plot_score_distribution(rows, kind="pie")
+        charts.plot_score_distribution(rows, kind="pie")
 
 
 def test_method_scatter_pairs_images_and_counts_wins(split):
@@ -145,13 +146,13 @@ def test_method_scatter_pairs_images_and_counts_wins(split):
     rows = evaluate.evaluate_methods({"half": half, "perfect": perfect}, split, progress=False)
     pairs = evaluate.paired_scores(rows, "half", "perfect")
     assert [(p[1], p[2]) for p in pairs] == [(pytest.approx(0.5), 1.0)] * 4
-    fig = evaluate.plot_method_scatter(rows, "half", "perfect")
+    fig = charts.plot_method_scatter(rows, "half", "perfect")
     ax = fig.axes[0]
     assert "perfect better on 4 of 4" in ax.get_title()
     assert ax.get_xlabel() == "half IoU" and ax.get_ylabel() == "perfect IoU"
     plt.close(fig)
     with pytest.raises(ValueError, match="no rows for method 'unet'"):
-        evaluate.plot_method_scatter(rows, "half", "unet")
+        charts.plot_method_scatter(rows, "half", "unet")
 
 
 def test_worst_gallery_shows_each_methods_worst_images_and_failures(photo_folder):
@@ -160,12 +161,12 @@ def test_worst_gallery_shows_each_methods_worst_images_and_failures(photo_folder
     methods = {"perfect": perfect, "half": half}
     split, _ = evaluate.load_folder_split(photo_folder)
     rows = evaluate.evaluate_folder(methods, photo_folder, progress=False)
-    fig = evaluate.worst_gallery(rows, split, methods, n=3)
+    fig = charts.worst_gallery(rows, split, methods, n=3)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert sum("could not be scored" in t for t in titles) == 6     # 3 per method: NaN counts as worst
     plt.close(fig)
     scored = [r for r in rows if r["error"] == ""]
-    fig = evaluate.worst_gallery(scored, split, methods, n=2)
+    fig = charts.worst_gallery(scored, split, methods, n=2)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert sum("IoU 1.000" in t for t in titles) == 4 and any("mug (real)" in t for t in titles)
     assert fig.axes[0].get_ylabel() == "perfect" and fig.axes[2].get_ylabel() == "half"

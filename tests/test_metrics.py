@@ -79,7 +79,7 @@ def test_scores_bundle():
 @pytest.mark.parametrize("pred, truth, match", [
     (np.zeros((4, 4)), np.zeros((4, 5)), r"pred has shape \(4, 4\) but truth has \(4, 5\)"),
     (np.zeros((4, 4, 3)), np.zeros((4, 4)), "pred must be an H×W mask"),
-    (np.full((4, 4), 2.0), np.zeros((4, 4)), r"pred must be bool or lie in \[0, 1\]"),
+    (np.full((4, 4), 2.0), np.zeros((4, 4)), r"pred must lie in \[0, 1\]"),
     (np.zeros((4, 4)), np.full((4, 4), np.nan), "truth"),
 ])
 def test_bad_inputs_name_the_argument(pred, truth, match):

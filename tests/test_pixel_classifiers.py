@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pytest
 
@@ -125,8 +123,3 @@ def test_bad_inputs_raise_naming_the_parameter(pixels):
         pc.train_logistic_regression(X, y, rng=0)
     with pytest.raises(ValueError, match="W must be F×2"):
         pc.ConvHead.from_weights(np.zeros((3, 3)), np.zeros(2))
-
-
-def test_doctests():
-    result = doctest.testmod(pc, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0

@@ -1,4 +1,4 @@
-"""course_lib.postprocess, .pipeline and .postprocess_views: each step does what its docstring says."""
+"""course_lib.postprocess, .pipeline and .views.postprocess_panels: each step does what its docstring says."""
 
 from __future__ import annotations
 
@@ -285,12 +285,12 @@ def test_the_texts_background_formula_depends_on_its_own_starting_value():
     (lambda: pp.fill_holes(np.full((4, 4), 255.0)), r"mask must lie in \[0, 1\].*255"),
     (lambda: pp.fill_holes(np.zeros((4, 4), bool), max_area=0), r"max_area must be a number in \(0.0, 1.0\], got 0"),
     (lambda: pp.keep_largest(np.zeros((4, 4), bool), connectivity=6), "connectivity must be 4 or 8, got 6"),
-    (lambda: pp.trimap(np.zeros((4, 4), bool), radius=0), r"radius must be an integer in \[1, inf\], got 0"),
-    (lambda: pp.guided_filter(np.zeros((4, 4)), np.zeros((4, 4)), 2, eps=0), r"eps must be a number in \(0.0"),
+    (lambda: pp.trimap(np.zeros((4, 4), bool), radius=0), r"radius must be an integer >= 1, got 0"),
+    (lambda: pp.guided_filter(np.zeros((4, 4)), np.zeros((4, 4)), 2, eps=0), r"eps must be a positive number, got 0"),
     (lambda: pp.guided_filter(np.zeros((4, 4)), np.zeros((4, 5)), 2), r"guide has shape \(4, 4\), but src is \(4, 5\)"),
     (lambda: pp.guided_filter(np.zeros((4, 4, 2)), np.zeros((4, 4)), 2), "guide must be an H×W grey or H×W×3"),
     (lambda: pp.refine_guided(np.zeros((4, 4, 3)), np.zeros((4, 4)), 1), "rgb must be an H×W×3 uint8 RGB image"),
-    (lambda: pp.feather(np.zeros((4, 4), bool), sigma=-1), "sigma must be a number"),
+    (lambda: pp.feather(np.zeros((4, 4), bool), sigma=-1), "sigma must be a positive number"),
     (lambda: pp.composite_onto(np.zeros((4, 4, 3), np.uint8), np.zeros((5, 4))),
      r"alpha has shape \(5, 4\), but the image is \(4, 4\)"),
     (lambda: pp.matting(np.zeros((8, 8, 3), np.uint8), np.full((8, 8), 0.5)),
@@ -368,7 +368,7 @@ def test_reference_segmenter_knows_only_its_split(sample):
 # --- the slider panel -------------------------------------------------------------------------------------------
 
 def test_panel_sliders_change_the_score_and_the_pipeline(sample):
-    from course_lib.postprocess_views import PostprocessPanel
+    from course_lib.views.postprocess_panels import PostprocessPanel
     raw = np.clip(sample.alpha + np.random.default_rng(6).normal(0, 0.35, sample.alpha.shape), 0, 1)
     panel = PostprocessPanel(sample.rgb, raw, sample.alpha)
     assert panel.picture.value[:8] == b"\x89PNG\r\n\x1a\n" and "MAE" in panel.score.value
@@ -390,7 +390,7 @@ def test_panel_sliders_change_the_score_and_the_pipeline(sample):
 
 
 def test_zoom_box_finds_the_thin_part():
-    from course_lib.postprocess_views import zoom_box
+    from course_lib.postprocess import zoom_box
     alpha = np.zeros((64, 64), np.float32)
     alpha[10:50, 4:34] = 1.0
     alpha[40:43, 40:62] = 0.6          # a thin, partly transparent strap on the right

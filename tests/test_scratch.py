@@ -7,8 +7,6 @@ shapes, strides, paddings and dilations in float64; backward passes with
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pytest
 
@@ -330,12 +328,6 @@ def test_bad_inputs_raise_naming_the_parameter(call, error, words):
     assert words in str(info.value)
 
 
-def test_doctests():
-    for module in (scratch, pixel_softmax):
-        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-        assert result.failed == 0, module.__name__
-
-
 # --- per-pixel features and the softmax classifier ----------------------------------------------
 
 def _toy_photo(seed=0, size=32):
@@ -358,13 +350,6 @@ def test_pixel_features_shape_range_and_meaning():
     assert inside.min() > outside.max()                    # the product's colour is nowhere on the border
     with pytest.raises(ValueError, match="H×W×3 uint8"):
         pixel_features.pixel_features(rgb.astype(np.float32))
-
-
-def test_box_mean_matches_scipy():
-    from scipy.ndimage import uniform_filter
-    x = np.random.default_rng(14).random((12, 15, 2)).astype(np.float32)
-    np.testing.assert_allclose(pixel_features.box_mean(x, 5), uniform_filter(x, (5, 5, 1), mode="nearest"),
-                               atol=1e-6)
 
 
 def _pixels(seed=0):

@@ -1,4 +1,4 @@
-"""course_lib.studio driven as a learner would, without a browser: each side's sliders move only that side."""
+"""course_lib.views.studio driven as a learner would, without a browser: each side's sliders move only that side."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_lib import inference, studio, widgets
-from course_lib.datasets import Split
+from course_lib import inference, metrics
+from course_lib.views import studio
+from course_lib.views.controls import PANEL_SIDE
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +55,11 @@ def _count_calls(monkeypatch, obj, name):
 def test_the_studio_starts_on_the_first_sample_with_both_sides_scored(app, split, predictions):
     assert len(predictions) == 1, "one U-Net prediction for the first image"
     for side in studio.SIDES:
+        expected = metrics.scores(app.alpha[side], app.truth)
+        assert app.numbers[side] == expected
         text = app.scores[side].value
-        assert all(name in text for name in ("IoU", "Dice", "boundary F", "MAE")), text
+        assert (f"IoU <b>{expected['iou']:.3f}</b>" in text and f"Dice {expected['dice']:.3f}" in text
+                and f"boundary F {expected['boundary_f']:.3f}" in text and f"MAE {expected['mae']:.4f}" in text), text
         assert app.pictures[side].value[:8] == b"\x89PNG\r\n\x1a\n"
     assert app.alpha["classical"].shape == app.alpha["unet"].shape == (96, 96)
 
@@ -64,8 +68,9 @@ def test_a_classical_slider_redraws_the_classical_side_only(app, monkeypatch, pr
     chain = _count_calls(monkeypatch, app.postprocess_panel, "redraw")
     before = {side: app.scores[side].value for side in studio.SIDES}
     redraws = dict(app.redraws)
-    app.classical_panel.controls["size"].value = 21          # blur_otsu's kernel: a much blurrier mask
+    app.classical_panel.controls["size"].value = 21          # the Otsu family's blur: a much blurrier mask
     assert app.scores["classical"].value != before["classical"]
+    assert app.numbers["classical"] == metrics.scores(app.classical_panel.mask, app.truth)
     assert app.scores["unet"].value == before["unet"]
     assert app.redraws == {"classical": redraws["classical"] + 1, "unet": redraws["unet"]}
     assert chain == [] and len(predictions) == 1, "the U-Net side must not recompute"
@@ -79,6 +84,7 @@ def test_the_threshold_redraws_the_unet_side_only_from_the_cached_prediction(app
     app.controls["threshold"].value = 0.01                    # almost everything is
     assert len({before["unet"], after_high, app.scores["unet"].value}) >= 2
     assert app.scores["unet"].value != after_high
+    assert app.numbers["unet"] == metrics.scores(app.postprocess_panel.alpha, app.truth)
     assert app.scores["classical"].value == before["classical"]
     assert classical == [], "the classical side must not recompute"
     assert len(predictions) == 1, "a threshold change re-uses the cached U-Net prediction"
@@ -120,14 +126,16 @@ def test_a_family_switch_shows_the_current_image(app, split):
     before = app.scores["classical"].value
     app.classical_panel.controls["tolerance"].value = 40.0
     assert app.scores["classical"].value != before
-    app.controls["family"].value = "blur_otsu"                # its panel was made on image 0: now shows image 1
+    app.controls["family"].value = "otsu"                     # its panel was made on image 0: now shows image 1
     assert np.array_equal(app.classical_panel.rgb, split.rgb[1])
 
 
 def test_demo_photos_with_and_without_a_reference(app):
     app.picker.source.value = "demo photos"
     app.picker.demo_choice.value = "square"
-    assert "IoU" in app.scores["classical"].value and "approximate" in app.picker.message.value
+    assert "approximate" in app.picker.message.value
+    assert app.numbers["classical"] == metrics.scores(app.classical_panel.mask, app.truth)
+    assert f"IoU <b>{app.numbers['classical']['iou']:.3f}</b>" in app.scores["classical"].value
     app.picker.demo_choice.value = "unmasked"
     assert all("no ground truth" in app.scores[side].value for side in studio.SIDES)
 
@@ -138,7 +146,7 @@ def test_an_upload_has_no_ground_truth_and_says_so(app):
     assert app.picker.handle_upload("shelf.png", buffer.getvalue())
     for side in studio.SIDES:
         assert "no ground truth" in app.scores[side].value
-    assert app.rgb.shape[:2] == (widgets.PANEL_SIDE, round(200 * widgets.PANEL_SIDE / 300))
+    assert app.rgb.shape[:2] == (PANEL_SIDE, round(200 * PANEL_SIDE / 300))
     assert "shelf.png" in app.image_label.value and "200×300" in app.image_label.value
 
 

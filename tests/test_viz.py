@@ -31,8 +31,9 @@ def test_error_map_colours():
     pred = np.array([[True, True, False, False]])
     truth = np.array([[True, False, True, False]])
     out = viz.error_map(pred, truth)
-    assert tuple(out[0, 1]) == viz._FP_RGB and tuple(out[0, 2]) == viz._FN_RGB
-    assert tuple(out[0, 0]) == viz._TP_RGB and tuple(out[0, 3]) == viz._TN_RGB
+    colours = viz.ERROR_COLOURS
+    assert tuple(out[0, 1]) == colours["background kept (FP)"] and tuple(out[0, 2]) == colours["product, missed (FN)"]
+    assert tuple(out[0, 0]) == colours["product, found"] and tuple(out[0, 3]) == colours["background, removed"]
 
 
 def test_overlay_tints_object_and_dims_background():

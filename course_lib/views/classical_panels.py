@@ -1,18 +1,16 @@
-"""Interactive panels: move a slider, see the mask, the cut-out and the live score.
+"""Lesson 01's panels: move a slider, see the mask, the cut-out and the live score.
 
-- :class:`MethodPanel` — one classical method family with its parameters as
-  sliders; redraws an overlay | mask | cut-out strip and the IoU/boundary F
-  against the ground truth (when there is one).
-- :class:`ImagePicker` — choose a dataset sample by difficulty, a shipped demo
-  photo, or upload your own; a bad upload gets a message naming the file, not a
-  traceback.
-- :func:`classical_explorer` — the picker plus one tab per method family, all on
-  the same image (lesson 01).
+- :data:`FAMILIES` — every classical method of :data:`course_lib.classical.METHODS`
+  under the same key, with its parameters as sliders (at their starting values a
+  family computes exactly ``classical.METHODS[key]``), plus the families that
+  only a slider makes sense of (a fixed threshold, Otsu followed by morphology);
+- :class:`MethodPanel` — one family on one image: sliders, an overlay | mask |
+  cut-out strip and the IoU/boundary F against the ground truth (when there is one);
+- :func:`classical_explorer` — an image picker (:mod:`course_lib.views.picker`)
+  above one tab per family, all on the same image.
 
-Panels draw into an ``ipywidgets.Image`` as PNG bytes encoded by OpenCV, which
-keeps a redraw at 256×256 in the low milliseconds (see ``benchmarks/bench_widgets.py``).
 The panels expose their controls (``panel.controls["tolerance"]``), their
-``compute_mask()`` and their ``score`` widget, so tests and the later
+``compute_mask()``, ``mask``, ``scores`` and ``error``, so tests and the
 comparison studio can drive them without a browser.
 """
 
@@ -27,59 +25,15 @@ import cv2
 import ipywidgets as W
 import numpy as np
 
-from course_lib import classical, metrics, viz
-from course_lib.imageio import DEFAULT_MAX_PIXELS, ImageLoadError, decode_image
+from course_lib import classical, metrics
+from course_lib.validate import as_alpha, as_rgb
+from course_lib.views.controls import (dropdown, error_html, fit_for_panel, float_slider, int_slider, png_bytes,
+                                       strip)
+from course_lib.views.picker import ImagePicker
 
-PANEL_SIDE = 256
-"""Images are shown at most this many pixels on a side, so every slider responds at once."""
+__all__ = ["Family", "FAMILIES", "MethodPanel", "classical_explorer"]
 
-
-def fit_for_panel(rgb: np.ndarray, max_side: int = PANEL_SIDE) -> np.ndarray:
-    """Return ``rgb`` downscaled (area averaging) so its longer side is at most ``max_side``."""
-    h, w = rgb.shape[:2]
-    scale = max_side / max(h, w)
-    if scale >= 1:
-        return rgb
-    return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-
-
-def png_bytes(rgb: np.ndarray) -> bytes:
-    """Return an H×W×3 uint8 RGB image encoded as PNG bytes (fast, via OpenCV)."""
-    ok, buffer = cv2.imencode(".png", np.ascontiguousarray(rgb[:, :, ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    if not ok:
-        raise ValueError("could not encode the image as PNG")
-    return buffer.tobytes()
-
-
-def strip(rgb: np.ndarray, mask: np.ndarray, truth: np.ndarray | None = None) -> np.ndarray:
-    """Return the panel picture: overlay | mask | cut-out on a checkerboard (| error map with truth)."""
-    alpha = mask.astype(np.float32)
-    grey = np.repeat((alpha * 255).astype(np.uint8)[:, :, None], 3, axis=2)
-    parts = [viz.overlay(rgb, alpha), grey, viz.composite(rgb, alpha, "checkerboard")]
-    if truth is not None:
-        parts.append(viz.error_map(mask, truth))
-    gap = np.full((rgb.shape[0], 4, 3), 255, np.uint8)
-    out = [parts[0]]
-    for part in parts[1:]:
-        out += [gap, part]
-    return np.hstack(out)
-
-
-# --- method families ---------------------------------------------------------------------------
-
-def _int_slider(description, value, lo, hi, step=1):
-    return W.IntSlider(value=value, min=lo, max=hi, step=step, description=description, continuous_update=False,
-                       style={"description_width": "110px"}, layout=W.Layout(width="420px"))
-
-
-def _float_slider(description, value, lo, hi, step):
-    return W.FloatSlider(value=value, min=lo, max=hi, step=step, description=description, continuous_update=False,
-                         style={"description_width": "110px"}, layout=W.Layout(width="420px"))
-
-
-def _dropdown(description, options, value):
-    return W.Dropdown(options=options, value=value, description=description,
-                      style={"description_width": "110px"}, layout=W.Layout(width="300px"))
+_POLARITY = ("product is", ["auto", "dark", "bright"], "auto")
 
 
 def _blurred(rgb, kind, size):
@@ -105,43 +59,55 @@ class Family:
 FAMILIES: dict[str, Family] = {
     "threshold": Family(
         "Global threshold",
-        lambda: {"threshold": _int_slider("threshold", 128, 0, 255),
-                 "polarity": _dropdown("product is", ["auto", "dark", "bright"], "auto"),
-                 "grey": _dropdown("grey", [("luma (0.299, 0.587, 0.114)", "luma"), ("(R+G+B)/3", "mean")], "luma")},
+        lambda: {"threshold": int_slider("threshold", 128, 0, 255),
+                 "polarity": dropdown(*_POLARITY),
+                 "grey": dropdown("grey", [("luma (0.299, 0.587, 0.114)", "luma"), ("(R+G+B)/3", "mean")], "luma")},
         lambda rgb, threshold, polarity, grey: classical.threshold_mask(rgb, threshold, polarity=polarity, grey=grey)),
-    "blur_otsu": Family(
+    "otsu": Family(
         "Blur, then Otsu",
-        lambda: {"filter": _dropdown("filter", ["none", "gaussian", "median", "bilateral"], "gaussian"),
-                 "size": _int_slider("kernel size", 5, 1, 21, 2),
-                 "polarity": _dropdown("product is", ["auto", "dark", "bright"], "auto")},
+        lambda: {"filter": dropdown("filter", ["none", "gaussian", "median", "bilateral"], "gaussian"),
+                 "size": int_slider("kernel size", 1, 1, 21, 2),
+                 "polarity": dropdown(*_POLARITY)},
         lambda rgb, filter, size, polarity: classical.otsu_mask(_blurred(rgb, filter, size), polarity=polarity)),
     "morphology": Family(
         "Otsu, then morphology",
-        lambda: {"operation": _dropdown("operation", ["none", "opening", "closing", "erode", "dilate"], "closing"),
-                 "size": _int_slider("element size", 5, 1, 25),
-                 "shape": _dropdown("element shape", ["ellipse", "rect", "cross"], "ellipse")},
+        lambda: {"operation": dropdown("operation", ["none", "opening", "closing", "erode", "dilate"], "closing"),
+                 "size": int_slider("element size", 5, 1, 25),
+                 "shape": dropdown("element shape", ["ellipse", "rect", "cross"], "ellipse")},
         lambda rgb, operation, size, shape: (classical.otsu_mask(rgb) if operation == "none" else
                                              getattr(classical, operation)(classical.otsu_mask(rgb), size, shape))),
+    "adaptive": Family(
+        "Adaptive (local) threshold",
+        lambda: {"block_size": int_slider("neighbourhood (px)", 51, 3, 151, 2),
+                 "offset": float_slider("offset", 5.0, -20.0, 40.0, 0.5),
+                 "polarity": dropdown(*_POLARITY)},
+        lambda rgb, block_size, offset, polarity: classical.adaptive_mask(rgb, block_size=block_size, offset=offset,
+                                                                          polarity=polarity)),
     "flood_fill": Family(
         "Flood fill from the border",
-        lambda: {"tolerance": _float_slider("tolerance", 6.0, 0.0, 40.0, 0.5),
-                 "blur_sigma": _float_slider("pre-blur σ", 1.0, 0.0, 3.0, 0.1)},
+        lambda: {"tolerance": float_slider("tolerance", 6.0, 0.0, 40.0, 0.5),
+                 "blur_sigma": float_slider("pre-blur σ", 1.0, 0.0, 3.0, 0.1)},
         lambda rgb, tolerance, blur_sigma: classical.flood_fill_background_mask(rgb, tolerance=tolerance,
                                                                                blur_sigma=blur_sigma)),
     "edges": Family(
         "Edges → contour → fill",
-        lambda: {"low": _int_slider("Canny low", 30, 0, 255), "high": _int_slider("Canny high", 90, 0, 255),
-                 "close_size": _int_slider("close gaps", 7, 1, 25)},
+        lambda: {"low": int_slider("Canny low", 30, 0, 255), "high": int_slider("Canny high", 90, 0, 255),
+                 "close_size": int_slider("close gaps", 7, 1, 25)},
         lambda rgb, low, high, close_size: classical.edge_contour_mask(rgb, low=min(low, high), high=max(low, high),
                                                                        close_size=close_size)),
     "grabcut": Family(
         "GrabCut",
-        lambda: {"iterations": _int_slider("iterations", 5, 1, 15),
-                 "margin": _float_slider("border margin", 0.05, 0.01, 0.3, 0.01)},
+        lambda: {"iterations": int_slider("iterations", 5, 1, 15),
+                 "margin": float_slider("border margin", 0.05, 0.01, 0.3, 0.01)},
         lambda rgb, iterations, margin: classical.grabcut_mask(rgb, iterations=iterations, margin=margin),
         slow=True),
 }
-"""The method families lesson 01 shows, by name."""
+"""Lesson 01's method families by name: every key of :data:`course_lib.classical.METHODS`, plus
+``"threshold"`` and ``"morphology"``. A test checks that a family named like a method computes that
+method at its starting values."""
+
+if not set(classical.METHODS) <= set(FAMILIES):     # one registry: a method without a family is a bug
+    raise ImportError(f"classical methods without a panel family: {sorted(set(classical.METHODS) - set(FAMILIES))}")
 
 
 class MethodPanel:
@@ -152,9 +118,13 @@ class MethodPanel:
     family : str
         A key of :data:`FAMILIES`.
     rgb : H×W×3 uint8
-        The image (downscaled to :data:`PANEL_SIDE` for display speed).
+        The image (downscaled to :data:`~course_lib.views.controls.PANEL_SIDE` for display speed).
     truth : H×W alpha or bool, optional
         The ground truth; without it the score says so.
+
+    After each redraw: ``mask`` (bool, at panel size), ``scores`` (the numbers
+    the score line shows, from :func:`course_lib.metrics.scores`; ``None``
+    without truth) and ``error`` (why the last redraw failed, or ``None``).
     """
 
     def __init__(self, family: str, rgb: np.ndarray, truth: np.ndarray | None = None):
@@ -168,6 +138,8 @@ class MethodPanel:
         self.status = W.HTML()
         self.last_seconds = 0.0
         self.mask = None
+        self.scores: dict | None = None
+        self.error: str | None = None
         for control in self.controls.values():
             control.observe(lambda change: self.redraw(), names="value")
         self.widget = W.VBox([W.HTML(f"<b>{html.escape(self.family.title)}</b>"),
@@ -180,13 +152,11 @@ class MethodPanel:
 
     def set_image(self, rgb: np.ndarray, truth: np.ndarray | None = None) -> None:
         """Show a new image (and its ground truth, if any) and redraw."""
-        rgb = classical._check_rgb(rgb)
+        rgb = as_rgb(rgb)
         self.rgb = fit_for_panel(rgb)
         if truth is not None:
-            truth = np.asarray(truth, np.float32)
-            if truth.shape != rgb.shape[:2]:
-                raise ValueError(f"truth has shape {truth.shape} but the image is {rgb.shape[:2]}")
-            truth = cv2.resize(truth, self.rgb.shape[1::-1], interpolation=cv2.INTER_AREA)
+            truth = as_alpha(truth, "truth", rgb.shape[:2])
+            truth = np.clip(cv2.resize(truth, self.rgb.shape[1::-1], interpolation=cv2.INTER_AREA), 0, 1)
         self.truth = truth
         self.redraw()
 
@@ -202,107 +172,25 @@ class MethodPanel:
         try:
             self.mask = self.compute_mask()
         except ValueError as exc:  # e.g. an impossible parameter combination: say so in the panel
-            self.status.value = f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>"
+            self.error = str(exc)
+            self.status.value = error_html(self.error)
             return
+        self.error = None
         hard_truth = None if self.truth is None else self.truth >= 0.5
         self.picture.value = png_bytes(strip(self.rgb, self.mask, hard_truth))
         if self.truth is None:
+            self.scores = None
             self.score.value = "no ground truth for this image: judge by eye"
         else:
-            s = metrics.scores(self.mask, self.truth)
+            s = self.scores = metrics.scores(self.mask, self.truth)
             self.score.value = (f"IoU <b>{s['iou']:.3f}</b> · boundary F {s['boundary_f']:.3f} · "
                                 f"precision {s['precision']:.3f} · recall {s['recall']:.3f}")
         self.last_seconds = time.perf_counter() - start
         self.status.value = f"<small>redrawn in {self.last_seconds * 1000:.0f} ms</small>"
 
 
-# --- choosing an image --------------------------------------------------------------------------
-
-class ImagePicker:
-    """Pick the image the panels work on: a dataset sample, a demo photo, or an upload.
-
-    ``on_pick(rgb, truth_or_None, label)`` is called with every new choice.
-    ``demo`` is an optional mapping ``{name: (rgb, mask_or_None)}`` of shipped photos.
-    """
-
-    def __init__(self, split, on_pick: Callable, demo: dict | None = None, *, min_side: int = 32,
-                 max_pixels: int = DEFAULT_MAX_PIXELS):
-        self.split, self.on_pick, self.demo = split, on_pick, dict(demo or {})
-        self.min_side, self.max_pixels = min_side, max_pixels
-        sources = ["easy", "medium", "hard"] + (["demo photos"] if self.demo else []) + ["my upload"]
-        self.source = W.ToggleButtons(options=sources, value="easy", description="image:")
-        self.index = W.IntSlider(value=0, min=0, max=max(0, self._count("easy") - 1), description="sample",
-                                 continuous_update=False)
-        self.demo_choice = W.Dropdown(options=sorted(self.demo), description="photo",
-                                      layout=W.Layout(display="none"))
-        self.upload = W.FileUpload(accept="image/*", multiple=False, description="upload a photo",
-                                   layout=W.Layout(display="none"))
-        self.message = W.HTML()
-        self.source.observe(lambda c: self._source_changed(), names="value")
-        self.index.observe(lambda c: self._pick_sample(), names="value")
-        self.demo_choice.observe(lambda c: self._pick_demo(), names="value")
-        self.upload.observe(self._upload_changed, names="value")
-        self.widget = W.VBox([self.source, W.HBox([self.index, self.demo_choice, self.upload]), self.message])
-
-    def _indices(self, difficulty):
-        return np.flatnonzero(self.split.difficulty == difficulty)
-
-    def _count(self, difficulty):
-        return len(self._indices(difficulty))
-
-    def _source_changed(self):
-        source = self.source.value
-        self.message.value = ""
-        self.index.layout.display = "" if source in ("easy", "medium", "hard") else "none"
-        self.demo_choice.layout.display = "" if source == "demo photos" else "none"
-        self.upload.layout.display = "" if source == "my upload" else "none"
-        if source in ("easy", "medium", "hard"):
-            self.index.max = max(0, self._count(source) - 1)
-            self.index.value = min(self.index.value, self.index.max)
-            self._pick_sample()
-        elif source == "demo photos":
-            self._pick_demo()
-        else:
-            self.message.value = "choose a photo of a product (PNG, JPEG, …) from your computer"
-
-    def _pick_sample(self):
-        indices = self._indices(self.source.value)
-        if len(indices) == 0:
-            self.message.value = f"no {html.escape(self.source.value)} samples in this split"
-            return
-        i = int(indices[self.index.value])
-        meta = self.split.meta[i]
-        label = f"{self.split.name} #{i}: {meta.get('product')} on {meta.get('background')} ({self.source.value})"
-        self.message.value = html.escape(label)
-        self.on_pick(self.split.rgb[i], self.split.alpha[i], label)
-
-    def _pick_demo(self):
-        if not self.demo_choice.value:
-            return
-        rgb, mask = self.demo[self.demo_choice.value]
-        self.message.value = f"demo photo {html.escape(self.demo_choice.value)}" + (
-            " (reference mask is approximate)" if mask is not None else " (no reference mask)")
-        self.on_pick(rgb, mask, self.demo_choice.value)
-
-    def _upload_changed(self, change):
-        files = change["new"]
-        if files:
-            item = files[0]
-            self.handle_upload(item["name"], bytes(item["content"]))
-
-    def handle_upload(self, name: str, data: bytes) -> bool:
-        """Decode an uploaded file and pick it; on failure show why in the panel. Returns success."""
-        try:
-            rgb = decode_image(data, name, max_pixels=self.max_pixels, min_side=self.min_side)
-        except ImageLoadError as exc:
-            self.message.value = f"<span style='color:#b2182b'>⚠ {html.escape(str(exc))}</span>"
-            return False
-        self.message.value = f"{html.escape(name)}: {rgb.shape[1]}×{rgb.shape[0]} pixels, no ground truth"
-        self.on_pick(rgb, None, name)
-        return True
-
-
-def classical_explorer(split, families=("threshold", "blur_otsu", "morphology", "flood_fill", "edges", "grabcut"),
+def classical_explorer(split, families=("threshold", "otsu", "morphology", "adaptive", "flood_fill", "edges",
+                                       "grabcut"),
                        demo: dict | None = None):
     """Return ``(widget, picker, panels)``: an image picker above one tab per method family.
 

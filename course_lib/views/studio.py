@@ -3,13 +3,13 @@
 One app built from the panels the earlier lessons already have, so every
 slider means here what it meant there:
 
-- top: :class:`course_lib.widgets.ImagePicker` — a dataset sample by
+- top: :class:`course_lib.views.picker.ImagePicker` — a dataset sample by
   difficulty, a shipped demo photo, or your own upload (a bad file gets a
   message naming it, not a traceback);
 - left: a classical method family (dropdown) with its sliders — lesson 01's
-  :class:`course_lib.widgets.MethodPanel`;
+  :class:`course_lib.views.classical_panels.MethodPanel`;
 - right: the U-Net's object probability, a threshold, and lesson 06's
-  postprocessing chain — :class:`course_lib.postprocess_views.PostprocessPanel`,
+  postprocessing chain — :class:`course_lib.views.postprocess_panels.PostprocessPanel`,
   whose sliders describe a :class:`course_lib.pipeline.Pipeline`;
 - bottom: for each side the overlay, the cut-out on a checkerboard and on
   white, the error map (red: background kept, blue: product missed), and
@@ -18,12 +18,19 @@ slider means here what it meant there:
 The U-Net runs once per image (:class:`course_lib.inference.AlphaCache`);
 moving a slider recomputes only the side it belongs to. Like the other
 panels, the studio works on the photo downscaled to
-:data:`~course_lib.widgets.PANEL_SIDE` pixels on a side, so a slider answers
+:data:`~course_lib.views.controls.PANEL_SIDE` pixels on a side, so a slider answers
 at once; the U-Net predicts on the full photo.
 
->>> app = Studio(test_split, model, demo=demo.demo_mapping())   # doctest: +SKIP
->>> app.widget                                                   # doctest: +SKIP
->>> app.controls["threshold"].value = 0.7; app.scores["unet"].value   # doctest: +SKIP
+>>> from course_lib import datasets, synth, unet
+>>> samples = [synth.make_sample(seed, size=64) for seed in range(2)]
+>>> split = datasets.Split(np.stack([s.rgb for s in samples]), np.stack([s.alpha for s in samples]),
+...                        np.array([s.meta["difficulty"] for s in samples]), [s.meta for s in samples], "tiny")
+>>> app = Studio(split, unet.build_unet(None, 4, 2))     # any U-Net; the kit's is inference.load_pretrained()
+>>> app.controls["threshold"].value = 0.7                # only the right side recomputes
+>>> app.redraws["unet"], app.redraws["classical"]
+(2, 1)
+>>> app.numbers["unet"] == metrics.scores(app.alpha["unet"], app.truth)
+True
 """
 
 from __future__ import annotations
@@ -35,29 +42,25 @@ import cv2
 import ipywidgets as W
 import numpy as np
 
-from course_lib import metrics, viz, widgets
+from course_lib import metrics, viz
 from course_lib.inference import AlphaCache
 from course_lib.pipeline import Pipeline, Step
-from course_lib.postprocess_views import PostprocessPanel
+from course_lib.validate import as_alpha, as_rgb
+from course_lib.views.classical_panels import FAMILIES, MethodPanel
+from course_lib.views.controls import dropdown, fit_for_panel, float_slider, join_with_gaps, png_bytes
+from course_lib.views.picker import ImagePicker
+from course_lib.views.postprocess_panels import PostprocessPanel
+
+__all__ = ["SIDES", "comparison_strip", "score_line", "Studio", "course_studio"]
 
 SIDES = ("classical", "unet")
 """The two sides of the studio, as keys of ``studio.scores``, ``studio.alpha`` and ``studio.redraws``."""
 
-_GAP = 4
-
-
 def _legend_html() -> str:
     swatch = ("<span style='display:inline-block;width:12px;height:12px;background:rgb{};"
               "border:1px solid #888;margin:0 3px 0 10px;vertical-align:middle'></span>{}")
-    items = ((viz._TP_RGB, "product, found"), (viz._FN_RGB, "product, missed (FN)"),
-             (viz._FP_RGB, "background kept (FP)"), (viz._TN_RGB, "background, removed"))
     return ("<small>pictures: overlay | cut-out on a checkerboard | cut-out on white | errors —"
-            + "".join(swatch.format(tuple(c), label) for c, label in items) + "</small>")
-
-
-def _failed(status: W.HTML) -> bool:
-    """Whether a panel's last redraw stopped on an error (the panels write it in red into their status)."""
-    return "#b2182b" in status.value
+            + "".join(swatch.format(tuple(c), label) for label, c in viz.ERROR_COLOURS.items()) + "</small>")
 
 
 def comparison_strip(rgb: np.ndarray, alpha: np.ndarray, truth: np.ndarray | None = None) -> np.ndarray:
@@ -69,15 +72,13 @@ def comparison_strip(rgb: np.ndarray, alpha: np.ndarray, truth: np.ndarray | Non
     parts = [viz.overlay(rgb, alpha), viz.composite(rgb, alpha, "checkerboard"), viz.composite(rgb, alpha, "white")]
     if truth is not None:
         parts.append(viz.error_map(alpha >= 0.5, np.asarray(truth) >= 0.5))
-    gap = np.full((rgb.shape[0], _GAP, 3), 255, np.uint8)
-    return np.hstack([p for part in parts for p in (part, gap)][:-1])
+    return join_with_gaps(parts)
 
 
-def score_line(alpha: np.ndarray, truth: np.ndarray | None) -> str:
-    """Return the HTML score line of one side: IoU, Dice, boundary F, MAE — or why there is none."""
-    if truth is None:
+def score_line(s: dict | None) -> str:
+    """Return the HTML score line of one side from :func:`course_lib.metrics.scores` — or why there is none (``None``)."""
+    if s is None:
         return "no ground truth for this photo (an upload): judge the cut-out by eye"
-    s = metrics.scores(alpha, truth)
     return (f"IoU <b>{s['iou']:.3f}</b> · Dice {s['dice']:.3f} · boundary F {s['boundary_f']:.3f} · "
             f"MAE {s['mae']:.4f}")
 
@@ -95,31 +96,33 @@ class Studio:
     demo : {name: (rgb, mask or None)}, optional
         Shipped photos (:func:`course_lib.demo.demo_mapping`).
     family : str
-        The classical family shown first, a key of :data:`course_lib.widgets.FAMILIES`.
+        The classical family shown first, a key of :data:`course_lib.views.classical_panels.FAMILIES`.
     threshold : float
         Where the U-Net's probability becomes a mask (the chain's first step).
 
     What tests and notebooks can reach: ``picker`` (the
-    :class:`~course_lib.widgets.ImagePicker`), ``controls`` (``"family"``,
+    :class:`~course_lib.views.picker.ImagePicker`), ``controls`` (``"family"``,
     ``"threshold"``, and the postprocessing sliders by their names in
     ``PostprocessPanel``), ``classical_panel`` (the current ``MethodPanel``, its
     sliders in ``classical_panel.controls``), ``postprocess_panel``,
     ``pipeline()`` (the right side's chain), ``scores[side]`` (HTML widgets),
-    ``alpha[side]`` (the current results), ``redraws[side]`` (how often each
+    ``alpha[side]`` (the current results), ``numbers[side]`` (the scores the
+    score line shows, from :func:`course_lib.metrics.scores`), ``redraws[side]`` (how often each
     side has recomputed), ``message`` (what went wrong, if anything).
     """
 
-    def __init__(self, split, model, *, demo: dict | None = None, family: str = "blur_otsu",
+    def __init__(self, split, model, *, demo: dict | None = None, family: str = "otsu",
                  threshold: float = 0.5):
-        if family not in widgets.FAMILIES:
-            raise ValueError(f"family={family!r} is not one of {tuple(widgets.FAMILIES)}")
+        if family not in FAMILIES:
+            raise ValueError(f"family={family!r} is not one of {tuple(FAMILIES)}")
         if len(split) == 0:
             raise ValueError("split is empty: the studio needs at least one sample to start on")
         self.unet_alpha = model if isinstance(model, AlphaCache) else AlphaCache(model)
         self.redraws = {side: 0 for side in SIDES}
         self.alpha: dict[str, np.ndarray | None] = {side: None for side in SIDES}
+        self.numbers: dict[str, dict | None] = {side: None for side in SIDES}
         self.label = ""
-        self._panels: dict[str, widgets.MethodPanel] = {}
+        self._panels: dict[str, MethodPanel] = {}
         self._stale: set[str] = set()          # families whose panel still shows an earlier photo
 
         self.message = W.HTML()
@@ -134,12 +137,8 @@ class Studio:
         self._set_current(rgb, truth)
         self.postprocess_panel = PostprocessPanel(self.rgb, self._unet_probability(), self.truth)
         self.controls = {
-            "family": W.Dropdown(options=[(f.title, name) for name, f in widgets.FAMILIES.items()], value=family,
-                                 description="method", style={"description_width": "110px"},
-                                 layout=W.Layout(width="420px")),
-            "threshold": W.FloatSlider(value=threshold, min=0.01, max=0.99, step=0.01,
-                                       description="threshold", continuous_update=False,
-                                       style={"description_width": "140px"}, layout=W.Layout(width="440px")),
+            "family": dropdown("method", [(f.title, name) for name, f in FAMILIES.items()], family),
+            "threshold": float_slider("threshold", threshold, 0.01, 0.99, 0.01),
             **self.postprocess_panel.controls,
         }
         for name, control in self.controls.items():
@@ -148,9 +147,9 @@ class Studio:
         self.controls["family"].observe(lambda change: self._family_changed(), names="value")
         self.controls["threshold"].observe(lambda change: self.redraw_unet(), names="value")
         for control in self.postprocess_panel.controls.values():   # after the panel's own observer: it runs first
-            control.observe(lambda change: self._after_postprocess(), names="value")
+            control.observe(lambda change: self._show("unet"), names="value")
 
-        self.picker = widgets.ImagePicker(split, self._on_pick, demo)
+        self.picker = ImagePicker(split, self._on_pick, demo)
         self.widget = self._layout()
         self.redraw_unet()
         self.image_label.value = f"<b>image:</b> {html.escape(split.name)} #0"
@@ -158,13 +157,11 @@ class Studio:
     # --- the picked image --------------------------------------------------------------------------
 
     def _set_current(self, rgb, truth) -> None:
-        self.full_rgb = np.asarray(rgb)
-        self.rgb = widgets.fit_for_panel(self.full_rgb)
+        self.full_rgb = as_rgb(rgb)
+        self.rgb = fit_for_panel(self.full_rgb)
         self.truth = None
         if truth is not None:
-            t = np.asarray(truth, np.float32)
-            if t.shape != self.full_rgb.shape[:2]:
-                raise ValueError(f"truth has shape {t.shape} but the photo is {self.full_rgb.shape[:2]}")
+            t = as_alpha(truth, "truth", self.full_rgb.shape[:2])
             self.truth = np.clip(cv2.resize(t, self.rgb.shape[1::-1], interpolation=cv2.INTER_AREA), 0, 1)
         self._probability = None
 
@@ -180,7 +177,7 @@ class Studio:
         try:
             self._set_current(rgb, truth)
             self.classical_panel.set_image(self.rgb, self.truth)
-            self._after_classical()
+            self._show("classical")
             self._stale = {name for name, panel in self._panels.items() if panel is not self.classical_panel}
             self.redraw_unet()
         except Exception as exc:  # a photo the kit cannot handle: say so in the app, keep it running
@@ -196,11 +193,11 @@ class Studio:
 
     def _show_family(self, name: str) -> None:
         if name not in self._panels:
-            panel = widgets.MethodPanel(name, self.rgb, self.truth)
+            panel = MethodPanel(name, self.rgb, self.truth)
             for key, control in panel.controls.items():
                 control.add_class(f"studio-classical-{key.replace('_', '-')}")
             for control in panel.controls.values():   # after the panel's own observer, which computes the mask
-                control.observe(lambda change, p=panel: self._after_classical() if p is self.classical_panel
+                control.observe(lambda change, p=panel: self._show("classical") if p is self.classical_panel
                                 else None, names="value")
             self._panels[name] = panel
         panel = self._panels[name]
@@ -209,26 +206,10 @@ class Studio:
             self._stale.discard(name)
             panel.set_image(self.rgb, self.truth)
         self.classical_controls.children = [W.VBox(list(panel.controls.values())), panel.status]
-        self._after_classical()
+        self._show("classical")
 
     def _family_changed(self) -> None:
         self._show_family(self.controls["family"].value)
-
-    def _after_classical(self) -> None:
-        """Show the classical side: the panel has just computed its mask."""
-        panel = self.classical_panel
-        if _failed(panel.status):    # e.g. an impossible parameter: the panel says why, keep the last picture
-            self.status["classical"].value = panel.status.value
-            return
-        if panel.mask is None or panel.mask.shape != self.rgb.shape[:2]:
-            return
-        start = time.perf_counter()
-        self.redraws["classical"] += 1
-        self.alpha["classical"] = panel.mask
-        self._draw("classical", panel.mask)
-        self.status["classical"].value = (f"<small>{html.escape(panel.family.title)}: computed and drawn in "
-                                          f"{(panel.last_seconds + time.perf_counter() - start) * 1000:.0f} ms"
-                                          "</small>")
 
     # --- right: the U-Net, its threshold and the chain -------------------------------------------------
 
@@ -243,27 +224,35 @@ class Studio:
         mask = (self._unet_probability() >= self.controls["threshold"].value).astype(np.float32)
         # The panel binarises at 0.5 first; a mask already cut at the threshold makes that the threshold's cut.
         self.postprocess_panel.set_image(self.rgb, mask, self.truth)
-        self._after_postprocess()
+        self._show("unet")
 
-    def _after_postprocess(self) -> None:
-        panel = self.postprocess_panel
-        if _failed(panel.status):    # e.g. matting with nothing known: the panel says why
-            self.status["unet"].value = panel.status.value
+    def _show(self, side: str) -> None:
+        """Draw one side: its panel (the classical method's, or the postprocessing chain's) has just computed.
+
+        A panel whose redraw failed (an impossible parameter, matting with nothing
+        known) says why in its ``error``; the side shows that and keeps its last picture.
+        """
+        panel = self.classical_panel if side == "classical" else self.postprocess_panel
+        if panel.error is not None:
+            self.status[side].value = panel.status.value
             return
-        if panel.alpha is None or panel.alpha.shape != self.rgb.shape[:2]:
+        alpha = panel.mask if side == "classical" else panel.alpha
+        if alpha is None or alpha.shape != self.rgb.shape[:2]:
             return
         start = time.perf_counter()
-        self.redraws["unet"] += 1
-        self.alpha["unet"] = panel.alpha
-        self._draw("unet", panel.alpha)
-        self.status["unet"].value = (f"<small>{html.escape(repr(self.pipeline()))} — computed and drawn in "
-                                     f"{(panel.last_seconds + time.perf_counter() - start) * 1000:.0f} ms</small>")
+        self.redraws[side] += 1
+        self.alpha[side] = alpha
+        self._draw(side, alpha)
+        what = panel.family.title if side == "classical" else repr(self.pipeline())
+        self.status[side].value = (f"<small>{html.escape(what)}: computed and drawn in "
+                                   f"{(panel.last_seconds + time.perf_counter() - start) * 1000:.0f} ms</small>")
 
     # --- drawing -------------------------------------------------------------------------------------------
 
     def _draw(self, side: str, alpha: np.ndarray) -> None:
-        self.pictures[side].value = widgets.png_bytes(comparison_strip(self.rgb, alpha, self.truth))
-        self.scores[side].value = score_line(alpha, self.truth)
+        self.pictures[side].value = png_bytes(comparison_strip(self.rgb, alpha, self.truth))
+        self.numbers[side] = None if self.truth is None else metrics.scores(alpha, self.truth)
+        self.scores[side].value = score_line(self.numbers[side])
 
     def _layout(self) -> W.Widget:
         box = {"border": "1px solid #ddd", "padding": "6px", "width": "50%"}
