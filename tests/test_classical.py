@@ -155,3 +155,37 @@ def test_bad_parameters_are_named(call, match):
 def test_grabcut_is_deterministic():
     rgb, _ = dark_product_on_gradient()
     np.testing.assert_array_equal(classical.grabcut_mask(rgb), classical.grabcut_mask(rgb))
+
+
+@pytest.mark.parametrize("d, sigma_colour, sigma_space", [(5, 20, 3), (9, 40, 5), (7, 75, 10), (4, 30, 2)])
+def test_bilateral_filter_is_opencvs_and_the_textbook_weighted_mean(d, sigma_colour, sigma_space):
+    """OpenCV's definition (imgproc/bilateral_filter): radius d // 2, a round window (offsets with
+    i² + j² ≤ radius²), space weight exp(−(i² + j²) / 2σs²), colour weight exp(−Δ² / 2σc²) where Δ is
+    the sum of the three channels' absolute differences (L1, not Euclidean), reflect-101 border, rounded.
+    OpenCV accumulates in float32, the loop below in float64, so the only allowed difference is where
+    the exact mean lies within 1e-3 of a half-integer and the two round it differently."""
+    rng = np.random.default_rng(11)
+    smooth = cv2.GaussianBlur(rng.integers(0, 256, (40, 48, 3), dtype=np.uint8), (0, 0), 2)
+    rgb = np.clip(smooth.astype(int) + rng.integers(-20, 21, smooth.shape), 0, 255).astype(np.uint8)
+    rgb[:, 24:] = 255 - rgb[:, 24:]                                      # a strong edge to keep
+    out = classical.bilateral_filter(rgb, d, sigma_colour, sigma_space)
+    np.testing.assert_array_equal(out, cv2.bilateralFilter(rgb, d, sigma_colour, sigma_space))
+
+    radius = max(d // 2, 1)
+    x = rgb.astype(np.float64)
+    h, w = x.shape[:2]
+    padded = np.pad(x, ((radius, radius), (radius, radius), (0, 0)), mode="reflect")   # = BORDER_REFLECT_101
+    total, weights = np.zeros_like(x), np.zeros((h, w, 1))
+    for i in range(-radius, radius + 1):
+        for j in range(-radius, radius + 1):
+            if i * i + j * j > radius * radius:
+                continue
+            neighbour = padded[radius + i:radius + i + h, radius + j:radius + j + w]
+            delta = np.abs(neighbour - x).sum(axis=2, keepdims=True)
+            weight = np.exp(-(i * i + j * j) / (2 * sigma_space ** 2) - delta ** 2 / (2 * sigma_colour ** 2))
+            total += weight * neighbour
+            weights += weight
+    exact = total / weights
+    assert np.abs(exact - out).max() <= 0.5 + 1e-3
+    assert np.mean(np.rint(exact) == out) > 0.999
+    assert np.abs(out.astype(int) - rgb).max() > 5                       # it did smooth something
