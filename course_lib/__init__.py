@@ -13,6 +13,7 @@ Foundations
 
 Data
     ``synth``, ``synth_backgrounds``, ``synth_products``   seeded generated product photos with exact alpha
+    ``synth_scenes``      domain-randomised scenes: several objects anywhere, real textures, floors in perspective
     ``datasets``          the train/validation/test splits, cached, and a ``tf.data`` pipeline
     ``demo``              the real photos shipped in ``data/demo``
 

@@ -33,7 +33,8 @@ import numpy as np
 from course_lib.synth_backgrounds import BACKGROUND_KINDS, make_background
 from course_lib.synth_products import PRODUCT_KINDS, render_product
 
-__all__ = ["DIFFICULTIES", "GENERATOR_VERSION", "BACKGROUNDS_BY_DIFFICULTY", "Sample", "make_sample"]
+__all__ = ["DIFFICULTIES", "GENERATOR_VERSION", "BACKGROUNDS_BY_DIFFICULTY", "Sample", "cast_shadow", "camera_effects",
+           "make_sample"]
 
 DIFFICULTIES = ("easy", "medium", "hard")
 """Difficulty levels, in order."""
@@ -126,7 +127,7 @@ def _product_colour(rng: np.random.Generator, background_mean: np.ndarray, diffi
     return best.astype(np.float32)
 
 
-def _shadow(rng: np.random.Generator, alpha: np.ndarray, strength: float) -> np.ndarray:
+def cast_shadow(rng: np.random.Generator, alpha: np.ndarray, strength: float) -> np.ndarray:
     """Return the shadow map: a contact shadow under the product plus a blurred cast shadow."""
     h, w = alpha.shape
     ys, xs = np.nonzero(alpha > 0.5)
@@ -149,8 +150,8 @@ def _shadow(rng: np.random.Generator, alpha: np.ndarray, strength: float) -> np.
     return shadow.astype(np.float32)
 
 
-def _camera(rng: np.random.Generator, rgb: np.ndarray, alpha: np.ndarray, meta: dict
-            ) -> tuple[np.ndarray, np.ndarray]:
+def camera_effects(rng: np.random.Generator, rgb: np.ndarray, alpha: np.ndarray, meta: dict
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Apply light falloff, lens blur (to rgb and alpha alike), sensor noise and JPEG; return (uint8, alpha)."""
     h, w = alpha.shape
     falloff = rng.uniform(0.0, 0.22)
@@ -232,12 +233,12 @@ def make_sample(seed_or_rng, size=256, difficulty: str | None = None, *, product
     fore, alpha = render_product(product, rng, h, w, colour)
     strength = {"easy": rng.uniform(0.08, 0.25), "medium": rng.uniform(0.3, 0.6),
                 "hard": rng.uniform(0.2, 0.6)}[difficulty]
-    shadow = _shadow(rng, alpha, strength)
+    shadow = cast_shadow(rng, alpha, strength)
     back = back * (1.0 - shadow)[:, :, None]
     composite = alpha[:, :, None] * fore + (1.0 - alpha[:, :, None]) * back
     meta = {"seed": seed, "product": product, "background": background, "difficulty": difficulty,
             "white_on_white": white_on_white, "product_colour": [round(float(c), 3) for c in colour],
             "contrast": round(float(np.linalg.norm(colour - back_mean)), 3),
             "shadow_strength": round(float(strength), 3)}
-    rgb, alpha = _camera(rng, composite.astype(np.float32), alpha, meta)
+    rgb, alpha = camera_effects(rng, composite.astype(np.float32), alpha, meta)
     return Sample(rgb=rgb, alpha=alpha, shadow=shadow, meta=meta)

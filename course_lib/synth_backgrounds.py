@@ -22,18 +22,20 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-__all__ = ["BACKGROUND_KINDS", "make_background", "random_crop",
+__all__ = ["BACKGROUND_KINDS", "TEXTURE_NAMES", "PHOTO_NAMES", "skimage_image", "make_background", "random_crop",
            "studio", "gradient", "paper", "texture", "photo", "clutter", "matched"]
 
 BACKGROUND_KINDS = ("studio", "gradient", "paper", "texture", "photo", "clutter", "matched")
 """Background kinds; ``matched`` takes its colour from the product (see :func:`matched`)."""
 
-_TEXTURES = ("brick", "grass", "gravel")
-_PHOTOS = ("coffee", "chelsea", "astronaut", "rocket", "motorcycle_left", "hubble_deep_field")
+TEXTURE_NAMES = ("brick", "grass", "gravel")
+"""scikit-image's bundled textures that the ``texture`` backgrounds crop (grey, tinted here)."""
+PHOTO_NAMES = ("coffee", "chelsea", "astronaut", "rocket", "motorcycle_left", "hubble_deep_field")
+"""scikit-image's bundled photos that the ``photo`` backgrounds crop: training data, so never a holdout scene."""
 
 
 @lru_cache(maxsize=None)
-def _skimage_image(name: str) -> np.ndarray:
+def skimage_image(name: str) -> np.ndarray:
     """Return a bundled scikit-image picture as float32 H×W×3 in [0, 1] (cached)."""
     from skimage import data
 
@@ -101,8 +103,8 @@ def paper(rng: np.random.Generator, h: int, w: int, colour=None) -> np.ndarray:
 
 def texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """Return a real texture (brick, grass or gravel from scikit-image), tinted and cropped."""
-    name = _TEXTURES[int(rng.integers(len(_TEXTURES)))]
-    grey = random_crop(rng, _skimage_image(name), h, w)
+    name = TEXTURE_NAMES[int(rng.integers(len(TEXTURE_NAMES)))]
+    grey = random_crop(rng, skimage_image(name), h, w)
     tint = rng.uniform(0.35, 1.0, size=3).astype(np.float32)
     contrast = rng.uniform(0.6, 1.1)
     mean = grey.mean()
@@ -112,8 +114,8 @@ def texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 
 def photo(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """Return a crop of a real photo used as a backdrop (scikit-image's bundled photos)."""
-    name = _PHOTOS[int(rng.integers(len(_PHOTOS)))]
-    crop = random_crop(rng, _skimage_image(name), h, w, min_fraction=0.3)
+    name = PHOTO_NAMES[int(rng.integers(len(PHOTO_NAMES)))]
+    crop = random_crop(rng, skimage_image(name), h, w, min_fraction=0.3)
     blur = rng.uniform(0.0, 1.5)  # backdrops are often slightly out of focus
     if blur > 0.3:
         crop = cv2.GaussianBlur(crop, (0, 0), blur)

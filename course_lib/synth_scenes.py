@@ -1,0 +1,248 @@
+"""Domain-randomised scenes: several products anywhere, at any size, on real surfaces, with exact alpha.
+
+The generator of :mod:`course_lib.synth` draws one upright product near the
+centre of the frame, at about half its height, in front of a flat backdrop. A
+network trained only on that learns a shortcut real photos do not share ("the
+object is the blob in the middle"), and on a real photo it marks the table as
+the product. This generator breaks those regularities on purpose (domain
+randomisation, Tobin et al. 2017; cut, paste and learn, Dwibedi et al. 2017):
+
+- one to four objects, placed anywhere, some cut by the frame, overlapping;
+- the object area from about 3 % to 80 % of the frame, drawn log-uniformly;
+- each object rotated, mirrored and scaled; its colours from a real photo's
+  crop for most products, the product's own shading kept (so real texture is on
+  the object side too, not only behind it — REAL-PHOTOS.md says why that matters);
+- real object cut-outs (``cutouts=``: RGB + alpha pairs, e.g. made with
+  :mod:`course_lib.annotate` from photos that are neither ``dev`` nor ``holdout``);
+- backgrounds from :mod:`course_lib.synth_backgrounds` or a table/floor plane
+  seen in perspective, textured with a real photo, under a wall;
+- a contact shadow under every object, then the camera effects of :mod:`course_lib.synth`.
+
+Every real picture used comes from :data:`TEXTURE_SOURCES` (scikit-image's
+bundled files), which a test keeps apart from the real ``holdout`` scenes.
+
+>>> s = make_scene(0, size=64)
+>>> s.rgb.shape, s.rgb.dtype, s.alpha.dtype, 1 <= s.meta["n_objects"] <= 4
+((64, 64, 3), dtype('uint8'), dtype('float32'), True)
+>>> np.array_equal(s.rgb, make_scene(0, size=64).rgb)          # same seed, same bytes
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from course_lib.synth import Sample, camera_effects, cast_shadow
+from course_lib.synth_backgrounds import PHOTO_NAMES, TEXTURE_NAMES, make_background, random_crop, skimage_image
+from course_lib.synth_products import PRODUCT_KINDS, render_product
+from course_lib.validate import as_alpha, as_number, as_rgb
+
+__all__ = ["SCENE_VERSION", "TEXTURE_SOURCES", "SCENE_BACKGROUNDS", "OBJECT_COUNTS", "make_scene", "floor_scene",
+           "retexture", "sprite"]
+
+SCENE_VERSION = 1
+"""Bumped whenever the pictures change, so cached datasets are rebuilt."""
+
+TEXTURE_SOURCES = TEXTURE_NAMES + PHOTO_NAMES
+"""The scikit-image pictures this generator takes real colours and surfaces from."""
+
+SCENE_BACKGROUNDS = ("floor", "floor", "studio", "gradient", "paper", "texture", "clutter")
+"""Background kinds, drawn uniformly (``floor`` twice as often): ``floor`` is a real-textured plane in perspective
+under a wall; the rest are synth's. Not synth's ``photo``: its crops hold whole real objects (a cup, a person)
+that would be labelled background, the rule a network must not learn."""
+
+OBJECT_COUNTS = (1, 1, 1, 1, 2, 2, 3, 4)
+"""How many objects a scene has, drawn uniformly from this tuple (half the scenes have one)."""
+
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def _texture_crop(rng: np.random.Generator, h: int, w: int, sources: Sequence[str] = TEXTURE_SOURCES) -> np.ndarray:
+    """Return an h×w float32 RGB crop of one of ``sources`` (scikit-image names), randomly tinted when grey."""
+    name = sources[int(rng.integers(len(sources)))]
+    crop = random_crop(rng, skimage_image(name), h, w, min_fraction=0.15)
+    if name in TEXTURE_NAMES:                                # grey textures get a colour
+        crop = crop * rng.uniform(0.35, 1.1, size=3).astype(np.float32)
+    return np.clip(crop, 0, 1).astype(np.float32)
+
+
+def floor_scene(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """Return an H×W×3 float32 background: a real-textured table or floor in perspective, under a wall.
+
+    The plane's far edge (the horizon) lies in the upper part of the frame or
+    above it; its texture shrinks towards the horizon, as a table top does.
+    """
+    horizon = int(h * rng.uniform(-0.2, 0.55))
+    wall = make_background(("studio", "gradient", "paper", "texture")[int(rng.integers(4))], rng, h, w)
+    plane = _texture_crop(rng, h, w, TEXTURE_NAMES)         # surfaces only: no photo with objects in it
+    top = max(horizon, 0)
+    squeeze = rng.uniform(0.15, 0.45)                         # how much narrower the far edge looks
+    shift = rng.uniform(-0.2, 0.2) * w
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[w * squeeze + shift, horizon], [w * (1 - squeeze) + shift, horizon],
+                      [w * 1.6, h * 1.25], [-w * 0.6, h * 1.25]])
+    warped = cv2.warpPerspective(plane, cv2.getPerspectiveTransform(src, dst), (w, h),
+                                 flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    out = wall.copy()
+    out[top:] = warped[top:]
+    if 0 < horizon < h:                                       # a soft, slightly darker table edge
+        edge = slice(max(horizon - 1, 0), min(horizon + 2, h))
+        out[edge] *= rng.uniform(0.6, 0.9)
+    light = np.linspace(rng.uniform(0.75, 1.0), rng.uniform(0.95, 1.15), h, dtype=np.float32)[:, None, None]
+    return np.clip(out * light, 0, 1).astype(np.float32)
+
+
+def retexture(rng: np.random.Generator, colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Return ``colour`` (h×w×3 float32) repainted with a real photo's crop, keeping its shading.
+
+    The shading is the product's luma relative to its mean luma over the
+    object: highlights and shadows stay where the renderer put them.
+    """
+    h, w = alpha.shape
+    inside = alpha > 0.5
+    luma = colour @ _LUMA
+    mean = float(luma[inside].mean()) if inside.any() else float(luma.mean())
+    shading = np.clip(luma / max(mean, 1e-3), 0.2, 2.0)[:, :, None]
+    return np.clip(_texture_crop(rng, h, w) * shading, 0, 1).astype(np.float32)
+
+
+def _tight(colour: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ys, xs = np.nonzero(alpha > 0.01)
+    if not len(ys):
+        return colour, alpha
+    return colour[ys.min():ys.max() + 1, xs.min():xs.max() + 1], alpha[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def sprite(rng: np.random.Generator, side: int, *, cutouts: Sequence = (), retexture_share: float = 0.6
+           ) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Return one object cropped to its outline: (colour h×w×3 float32, alpha h×w float32, its description).
+
+    A real cut-out from ``cutouts`` half the time when there are any, else a
+    rendered product (drawn in a ``side``×``side`` canvas), repainted with a
+    real photo's colours with probability ``retexture_share``.
+    """
+    if cutouts and rng.random() < 0.5:
+        index = int(rng.integers(len(cutouts)))
+        rgb, alpha = cutouts[index]
+        colour = as_rgb(rgb, "cut-out").astype(np.float32) / 255
+        colour = np.clip(colour * rng.uniform(0.8, 1.2, size=3).astype(np.float32), 0, 1)   # white balance
+        colour, alpha = _tight(colour, as_alpha(alpha, "cut-out alpha", colour.shape[:2]))
+        return colour, alpha, {"kind": "cutout", "cutout": index, "retextured": False}
+    kind = PRODUCT_KINDS[int(rng.integers(len(PRODUCT_KINDS)))]
+    colour, alpha = render_product(kind, rng, side, side, rng.uniform(0.03, 0.97, 3).astype(np.float32),
+                                   supersample=2)
+    retextured = kind != "glass" and rng.random() < retexture_share
+    if retextured:
+        colour = retexture(rng, colour, alpha)
+    colour, alpha = _tight(colour, alpha)
+    return colour, alpha, {"kind": kind, "retextured": bool(retextured)}
+
+
+def _transform(rng: np.random.Generator, colour: np.ndarray, alpha: np.ndarray, area: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Scale the sprite so its alpha covers about ``area`` pixels, then rotate and maybe mirror it."""
+    scale = np.sqrt(area / max(float(alpha.sum()), 1.0))
+    h, w = alpha.shape
+    angle = rng.uniform(-25, 25) if rng.random() < 0.8 else rng.uniform(-180, 180)
+    if rng.random() < 0.5:
+        colour, alpha = colour[:, ::-1], alpha[:, ::-1]
+    rad = np.deg2rad(angle)
+    nw = int(np.ceil((abs(w * np.cos(rad)) + abs(h * np.sin(rad))) * scale)) + 2
+    nh = int(np.ceil((abs(w * np.sin(rad)) + abs(h * np.cos(rad))) * scale)) + 2
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
+    matrix[:, 2] += (nw / 2 - w / 2, nh / 2 - h / 2)
+    flags = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    colour = cv2.warpAffine(np.ascontiguousarray(colour), matrix, (nw, nh), flags=flags,
+                            borderMode=cv2.BORDER_REPLICATE)
+    alpha = cv2.warpAffine(np.ascontiguousarray(alpha), matrix, (nw, nh), flags=flags,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return colour, np.clip(alpha, 0, 1)
+
+
+def _paste(canvas_shape: tuple[int, int], colour: np.ndarray, alpha: np.ndarray, top: int, left: int
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Return (colour, alpha) of a sprite placed at (top, left) in a canvas of ``canvas_shape``; off-frame parts cut."""
+    H, W = canvas_shape
+    full_c = np.zeros((H, W, 3), np.float32)
+    full_a = np.zeros((H, W), np.float32)
+    h, w = alpha.shape
+    y0, x0, y1, x1 = max(top, 0), max(left, 0), min(top + h, H), min(left + w, W)
+    if y0 < y1 and x0 < x1:
+        full_c[y0:y1, x0:x1] = colour[y0 - top:y1 - top, x0 - left:x1 - left]
+        full_a[y0:y1, x0:x1] = alpha[y0 - top:y1 - top, x0 - left:x1 - left]
+    return full_c, full_a
+
+
+def make_scene(seed_or_rng, size=256, *, n_objects: int | None = None, background: str | None = None,
+               cutouts: Sequence = (), retexture_share: float = 0.6) -> Sample:
+    """Return one domain-randomised scene with its exact alpha (the union of every object's).
+
+    Parameters
+    ----------
+    seed_or_rng : int or numpy.random.Generator
+        Same seed, same bytes.
+    size : int or (height, width)
+        Output size in pixels.
+    n_objects : int, optional
+        1 to 8 objects; drawn from :data:`OBJECT_COUNTS` when not given.
+    background : one of SCENE_BACKGROUNDS, optional
+    cutouts : sequence of (H×W×3 uint8, H×W alpha) pairs
+        Real objects to paste besides the rendered products.
+    retexture_share : float in [0, 1]
+        How often a rendered product wears a real photo's colours.
+
+    Returns a :class:`course_lib.synth.Sample`; ``meta`` holds the seed, the
+    background, each object's kind, area fraction and whether the frame cuts it,
+    and the total object fraction.
+    """
+    if isinstance(seed_or_rng, np.random.Generator):
+        rng, seed = seed_or_rng, None
+    else:
+        seed = int(as_number(seed_or_rng, "seed", low=0, integer=True))
+        rng = np.random.default_rng([seed, SCENE_VERSION, 7])
+    h, w = (size, size) if np.isscalar(size) else (int(size[0]), int(size[1]))
+    if min(h, w) < 16:
+        raise ValueError(f"size must be at least 16 pixels a side, got {(h, w)}")
+    retexture_share = as_number(retexture_share, "retexture_share", low=0, high=1)
+    if n_objects is None:
+        n_objects = OBJECT_COUNTS[int(rng.integers(len(OBJECT_COUNTS)))]
+    n_objects = int(as_number(n_objects, "n_objects", low=1, high=8, integer=True))
+    if background is None:
+        background = SCENE_BACKGROUNDS[int(rng.integers(len(SCENE_BACKGROUNDS)))]
+    if background not in SCENE_BACKGROUNDS:
+        raise ValueError(f"background={background!r} is not one of {SCENE_BACKGROUNDS}")
+
+    canvas = floor_scene(rng, h, w) if background == "floor" else make_background(background, rng, h, w)
+    alpha_total = np.zeros((h, w), np.float32)
+    shadow_total = np.zeros((h, w), np.float32)
+    total_fraction = float(np.exp(rng.uniform(np.log(0.03), np.log(0.8))))
+    shares = rng.dirichlet(np.full(n_objects, 2.0)) * total_fraction
+    objects = []
+    for share in sorted(shares, reverse=True):              # big ones first: small ones land in front
+        colour, alpha, info = sprite(rng, min(256, 2 * max(h, w)), cutouts=cutouts,
+                                     retexture_share=retexture_share)
+        colour, alpha = _transform(rng, colour, alpha, share * h * w)
+        sh, sw = alpha.shape
+        # the centre anywhere but the outermost tenth: large objects and objects near an edge are cut
+        top = int(rng.uniform(0.1, 0.9) * h - sh / 2)
+        left = int(rng.uniform(0.1, 0.9) * w - sw / 2)
+        placed_colour, placed_alpha = _paste((h, w), colour, alpha, top, left)
+        if placed_alpha.sum() < 4:
+            continue
+        shadow = cast_shadow(rng, placed_alpha, rng.uniform(0.15, 0.6))
+        shadow = shadow * (1 - placed_alpha)
+        canvas = canvas * (1 - shadow)[:, :, None]
+        a = placed_alpha[:, :, None]
+        canvas = a * placed_colour + (1 - a) * canvas
+        alpha_total = placed_alpha + (1 - placed_alpha) * alpha_total
+        shadow_total = np.maximum(shadow_total, shadow)
+        cut = bool(placed_alpha.sum() < 0.98 * alpha.sum())
+        objects.append({**info, "fraction": round(float(placed_alpha.sum()) / (h * w), 4), "cut_by_frame": cut})
+    meta = {"seed": seed, "scene_version": SCENE_VERSION, "background": background, "difficulty": "scene",
+            "n_objects": len(objects), "objects": objects,
+            "object_fraction": round(float(alpha_total.mean()), 4)}
+    rgb, alpha_total = camera_effects(rng, canvas.astype(np.float32), alpha_total, meta)
+    return Sample(rgb=rgb, alpha=alpha_total, shadow=shadow_total * (1 - alpha_total), meta=meta)
