@@ -16,6 +16,7 @@ Data
     ``synth_scenes``      domain-randomised scenes: several objects anywhere, real textures, floors in perspective
     ``datasets``          the train/validation/test splits, cached, and a ``tf.data`` pipeline
     ``demo``              the real photos shipped in ``data/demo``
+    ``annotate``          masks for your own photos: box + strokes, GrabCut, corrections, replayable (lesson 10)
 
 Lessons 01–03: classical methods and learning from data
     ``classical``         grey levels, thresholds, filters, edges, morphology, flood fill, GrabCut
@@ -38,6 +39,7 @@ Lessons 04–07: the U-Net and what follows it
 The ipywidgets layer (``course_lib.views``)
     ``views.controls``, ``views.picker``, ``views.classical_panels``,
     ``views.calibration_panel``, ``views.postprocess_panels``, ``views.studio``,
+    ``views.annotator`` (the annotation tool, with ipyevents for the mouse),
     and ``views.charts`` (matplotlib charts of scores). Nothing outside
     ``views`` imports ipywidgets.
 

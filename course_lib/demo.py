@@ -6,8 +6,9 @@ lessons can measure themselves on real pictures and not only on generated ones.
 ``data/demo/annotations.json`` lists them with their source and licence;
 ``data/demo/SOURCES.md`` says where each came from and how it was cut.
 
-The reference masks were made with GrabCut plus hand-placed corrections
-(``scripts/make_demo_masks.py``), so they are approximate: edges may be off by a
+The reference masks were made with GrabCut started from hand-placed hints,
+stored in ``annotations.json`` in :mod:`course_lib.annotate`'s format and
+replayed by ``scripts/make_demo_masks.py``, so they are approximate: edges may be off by a
 pixel or two, and blurred or see-through parts were decided by hand. Treat a
 score on them as approximate too, and remember that a GrabCut-made reference
 flatters GrabCut.
@@ -20,7 +21,6 @@ flatters GrabCut.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +30,8 @@ import numpy as np
 
 from course_lib.config import DATA_DIR
 from course_lib.datasets import Split
-from course_lib.imageio import ImageLoadError, load_image
+from course_lib.annotate import ANNOTATIONS_FILE, AnnotationStore, load_mask
+from course_lib.imageio import load_image
 
 __all__ = ["DEMO_DIR", "DIFFICULTY", "DemoPhoto", "read_index", "photo_names", "load_mask", "load_demo_set",
            "demo_mapping", "as_split"]
@@ -68,44 +69,31 @@ class DemoPhoto:
 
 
 def read_index(folder: str | os.PathLike = DEMO_DIR) -> list[dict]:
-    """Return the entries of ``folder/annotations.json`` (name, file, source, licence, GrabCut set-up)."""
-    path = Path(folder) / "annotations.json"
+    """Return one dict per photo of ``folder/annotations.json``, in its order: name, file, source, licence, annotation.
+
+    ``name`` is the file's stem (also the mask's name); ``annotation`` is the
+    photo's :class:`course_lib.annotate.Annotation`, its GrabCut set-up.
+    """
+    path = Path(folder) / ANNOTATIONS_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: the demo set's index of photos")
     try:
-        photos = json.loads(path.read_text(encoding="utf-8"))["photos"]
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path} is missing: the demo set's index of photos") from None
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path} is not the demo set's index ({type(exc).__name__}: {exc})") from None
-    for entry in photos:
-        missing = [k for k in ("name", "file", "source", "licence") if k not in entry]
+        annotations = AnnotationStore(folder).annotations
+    except (ValueError, FileNotFoundError) as exc:
+        raise ValueError(f"{path} is not the demo set's index ({exc})") from None
+    entries = []
+    for photo, annotation in annotations.items():
+        missing = [k for k in ("source", "licence") if not getattr(annotation, k)]
         if missing:
-            raise ValueError(f"{path}: photo {entry.get('name', entry)!r} has no {', '.join(missing)}")
-    return photos
+            raise ValueError(f"{path}: photo {photo!r} has no {', '.join(missing)}")
+        entries.append({"name": annotation.stem, "file": photo, "source": annotation.source,
+                        "licence": annotation.licence, "annotation": annotation})
+    return entries
 
 
 def photo_names(folder: str | os.PathLike = DEMO_DIR) -> list[str]:
     """Return the demo photos' names, in the index's order."""
     return [entry["name"] for entry in read_index(folder)]
-
-
-def load_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> np.ndarray:
-    """Return the mask PNG at ``path`` as H×W bool (white = object), checked to be black and white.
-
-    Raises :class:`~course_lib.imageio.ImageLoadError` naming the file when it
-    is missing, unreadable, not a 0/255 mask, or not of ``shape`` (H, W).
-    """
-    grey = load_image(path)
-    if not (np.array_equal(grey[:, :, 0], grey[:, :, 1]) and np.array_equal(grey[:, :, 0], grey[:, :, 2])):
-        raise ImageLoadError(f"{os.fspath(path)} is not a mask: its colour channels differ")
-    values = np.unique(grey[:, :, 0])
-    if not set(values.tolist()) <= {0, 255}:
-        raise ImageLoadError(f"{os.fspath(path)} is not a black-and-white mask: it has grey values "
-                             f"{values[(values != 0) & (values != 255)][:5].tolist()}")
-    mask = grey[:, :, 0] == 255
-    if shape is not None and mask.shape != tuple(shape):
-        raise ImageLoadError(f"{os.fspath(path)} is {mask.shape[1]}×{mask.shape[0]} pixels but its photo is "
-                             f"{shape[1]}×{shape[0]}")
-    return mask
 
 
 def load_demo_set(names: list[str] | None = None, folder: str | os.PathLike = DEMO_DIR) -> list[DemoPhoto]:
