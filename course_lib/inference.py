@@ -48,6 +48,8 @@ def load_pretrained(path: str | Path = MODEL_PATH):
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: run `make model` to train the course's U-Net "
                                 "(about an hour on a laptop CPU), or restore it with git")
+    from course_lib import pretrained  # noqa: F401  registers the VGG encoder's preprocessing layer
+
     return keras.saving.load_model(path, safe_mode=True, compile=False)
 
 
