@@ -19,7 +19,7 @@ randomisation, Tobin et al. 2017; cut, paste and learn, Dwibedi et al. 2017):
 - a contact shadow under every object, then the camera effects of :mod:`course_lib.synth`.
 
 Every real picture used comes from :data:`TEXTURE_SOURCES` (scikit-image's
-bundled files), which a test keeps apart from the real ``holdout`` scenes.
+bundled files), which a test keeps apart from the real ``dev`` and ``holdout`` scenes.
 
 >>> s = make_scene(0, size=64)
 >>> s.rgb.shape, s.rgb.dtype, s.alpha.dtype, 1 <= s.meta["n_objects"] <= 4
@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 
 from course_lib.synth import Sample, camera_effects, cast_shadow
-from course_lib.synth_backgrounds import PHOTO_NAMES, TEXTURE_NAMES, make_background, random_crop, skimage_image
+from course_lib.synth_backgrounds import TEXTURE_NAMES, make_background, random_crop, skimage_image
 from course_lib.synth_products import PRODUCT_KINDS, render_product
 from course_lib.validate import as_alpha, as_number, as_rgb
 
@@ -46,8 +46,10 @@ __all__ = ["SCENE_VERSION", "TEXTURE_SOURCES", "SCENE_BACKGROUNDS", "OBJECT_COUN
 SCENE_VERSION = 1
 """Bumped whenever the pictures change, so cached datasets are rebuilt."""
 
-TEXTURE_SOURCES = TEXTURE_NAMES + PHOTO_NAMES
-"""The scikit-image pictures this generator takes real colours and surfaces from."""
+TEXTURE_SOURCES = TEXTURE_NAMES + ("chelsea", "hubble_deep_field")
+"""The scikit-image pictures this generator takes real colours and surfaces from: none is a scene of the
+real ``dev`` or ``holdout`` photos (``data/real``), which ``tests/test_real_photos.py`` checks. synth's other
+backdrop photos (coffee, motorcycle, rocket, astronaut) are real-photo scenes, so they are not used here."""
 
 SCENE_BACKGROUNDS = ("floor", "floor", "studio", "gradient", "paper", "texture", "clutter")
 """Background kinds, drawn uniformly (``floor`` twice as often): ``floor`` is a real-textured plane in perspective
