@@ -69,7 +69,7 @@ class DemoPhoto:
 
 
 def read_index(folder: str | os.PathLike = DEMO_DIR) -> list[dict]:
-    """Return one dict per photo of ``folder/annotations.json``, in its order: name, file, source, licence, annotation.
+    """Return one dict per accepted photo of ``folder/annotations.json``, in its order: name, file, source, licence, annotation.
 
     ``name`` is the file's stem (also the mask's name); ``annotation`` is the
     photo's :class:`course_lib.annotate.Annotation`, its GrabCut set-up.
@@ -83,6 +83,8 @@ def read_index(folder: str | os.PathLike = DEMO_DIR) -> list[dict]:
         raise ValueError(f"{path} is not the demo set's index ({exc})") from None
     entries = []
     for photo, annotation in annotations.items():
+        if annotation.status != "accepted":            # skipped by the annotator: no reference mask
+            continue
         missing = [k for k in ("source", "licence") if not getattr(annotation, k)]
         if missing:
             raise ValueError(f"{path}: photo {photo!r} has no {', '.join(missing)}")
