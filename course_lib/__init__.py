@@ -16,7 +16,7 @@ Data
     ``synth_scenes``      domain-randomised scenes: several objects anywhere, real textures, floors in perspective
     ``datasets``          the train/validation/test splits, cached, and a ``tf.data`` pipeline
     ``demo``              the real photos shipped in ``data/demo``
-    ``real``              the real photo set in ``data/real``: ``dev`` to tune on, ``holdout`` for final numbers
+    ``real``              the real photo set in ``data/real``: dev to tune on, holdout for final numbers only
     ``annotate``          masks for your own photos: box + strokes, GrabCut, corrections, replayable (lesson 10)
 
 Lessons 01–03: classical methods and learning from data
