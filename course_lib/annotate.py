@@ -118,6 +118,8 @@ class Annotation:
         ISO 8601 UTC times the photo was shown and its annotation saved.
     source, licence : str
         Where the photo comes from and under which licence (keep them; a data set needs them).
+    note : str
+        What counts as the object in this photo, and anything the annotator found doubtful.
     format : int
         :data:`FORMAT_VERSION` of the tool that wrote it.
     """
@@ -136,6 +138,7 @@ class Annotation:
     saved: str | None = None
     source: str = ""
     licence: str = ""
+    note: str = ""
     format: int = FORMAT_VERSION
 
     def __post_init__(self):

@@ -46,6 +46,24 @@ OPENCV_DIR = Path("/usr/share/doc/opencv-doc/examples/data")
 APACHE_TEXT = Path("/usr/share/common-licenses/Apache-2.0")
 MASK_NOTE = "pending — made with course_lib.annotate"
 
+
+def mask_note(out: Path, split: str, file_name: str) -> str:
+    """Say how a photo's reference mask was made, from ``<out>/<split>/annotations.json`` (or that it is pending)."""
+    path = out / split / "annotations.json"
+    entry = json.loads(path.read_text(encoding="utf-8"))["photos"].get(file_name) if path.is_file() else None
+    if entry is None:
+        return MASK_NOTE
+    if entry["status"] != "accepted":
+        return f"none: skipped ({entry.get('note') or 'no clear object'})"
+    hints = [h for h in entry["hints"] if h["label"] != "outline"]
+    start = "GrabCut from " + ("a box" if entry["box"] else "the whole frame")
+    start += f" + {len(hints)} hint stroke{'s' * (len(hints) != 1)}" if hints else ""
+    start += " + a hand-placed outline band" if len(hints) != len(entry["hints"]) else ""
+    n = len(entry["corrections"])
+    seconds = f", {entry['seconds']:.0f} s of work" if entry.get("seconds") else ""
+    note = f"; {entry['note']}" if entry.get("note") else ""
+    return f"{start}, then {n} hand correction{'s' * (n != 1)}{seconds}; `{split}/masks/`{note}"
+
 OPENCV_LICENCE = "Apache-2.0 AND BSD-3-Clause"
 MIDDLEBURY = ("; originally a Middlebury College vision data set scene, redistributed by OpenCV "
               "under its licence (the Middlebury authors ask to be cited)")
@@ -394,7 +412,8 @@ def build(sources: dict) -> tuple[list[dict], dict[str, bytes], list[str]]:
             "source": {"package": src["package"], "version": src["version"], "path": src["path"](fname), "sha256": want_sha},
             "licence": licence, "licence_note": note, "crop": facts["crop"], "resize": facts["resize"], "size": facts["size"],
             "source_size": facts["source_size"], "done": facts["done"], "sha256": _sha256(data),
-            "description": photo["description"], "tags": photo["tags"], "demo_file": photo["demo"], "mask": MASK_NOTE})
+            "description": photo["description"], "tags": photo["tags"], "demo_file": photo["demo"],
+            "mask": mask_note(OUT_DIR, split, Path(rel).name)})
     return records, payload, problems
 
 
@@ -523,7 +542,8 @@ def main(argv=None) -> int:
         return 3
     index = {
         "about": "Real photos of products and everyday objects, split by scene into dev and holdout; made by "
-              "scripts/collect_real_photos.py, described in SOURCES.md. Masks are pending (course_lib.annotate).",
+              "scripts/collect_real_photos.py, described in SOURCES.md. Reference masks: <split>/masks, made with "
+              "course_lib.annotate (GrabCut proposals corrected by hand; <split>/annotations.json replays them).",
         "format": 1, "max_side": MAX_SIDE,
         "split_rule": "by scene; scenes used by data/demo are dev, every other scene is holdout",
         "scenes": {s: {"split": sp, "note": why} for s, (sp, why) in SCENES.items()},
