@@ -463,8 +463,9 @@ class AnnotationStore:
     folder : path
         Holds ``annotations.json`` and ``masks/`` (made when the first mask is saved).
     images : path, optional
-        Where the photos are (top level only); default the ``"images"`` entry of
-        ``annotations.json`` (relative to ``folder``), else ``folder`` itself.
+        Where the photos are (top level only), relative to ``folder`` or absolute; a
+        relative one is recorded as the file's ``"images"`` entry when it is next
+        written. Default: that entry, else ``folder`` itself.
 
     Attributes
     ----------
@@ -498,7 +499,14 @@ class AnnotationStore:
         self.annotations: dict[str, Annotation] = {}
         if self.path.exists():
             self._read()
-        self.images = Path(images) if images is not None else self.folder / self.header.get("images", ".")
+        if images is None:
+            self.images = self.folder / self.header.get("images", ".")
+        else:                                     # a relative path is inside the folder, and the file remembers it
+            self.images = self.folder / images
+            try:
+                self.header["images"] = self.images.relative_to(self.folder).as_posix()
+            except ValueError:
+                pass
         self.problems: dict[str, str] = {}
 
     def _read(self) -> None:

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--annotations", type=Path, default=DEMO_DIR / annotate.ANNOTATIONS_FILE,
                         help=f"the folder's {annotate.ANNOTATIONS_FILE}")
-    parser.add_argument("--images", type=Path, default=DEMO_DIR / "images")
+    parser.add_argument("--images", type=lambda p: Path(p).resolve(), default=DEMO_DIR / "images")
     parser.add_argument("--out", type=Path, default=DEMO_DIR / "masks", help="folder for the masks")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these photos")
     parser.add_argument("--force", action="store_true", help="replace masks that differ")
