@@ -14,7 +14,7 @@ import numpy as np
 from course_lib.validate import as_alpha, as_rgb
 
 __all__ = ["OBJECT_COLOUR", "BACKGROUND_COLOUR", "checkerboard", "composite", "show_panels", "ERROR_COLOURS",
-           "overlay", "error_map", "error_legend", "method_grid", "before_after"]
+           "overlay", "error_map", "error_legend", "method_grid", "before_after", "contact_sheet"]
 
 OBJECT_COLOUR = "#e66101"
 """Colour for "object" in every plot of the course."""
@@ -261,3 +261,46 @@ def before_after(rgb, alphas: dict, *, truth=None, background=(40, 120, 220), bo
         fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+# --- a contact sheet of real photos ---------------------------------------------------------------
+
+
+def contact_sheet(photos, predict, *, cell: int = 160) -> tuple[np.ndarray, list[float]]:
+    """Return a sheet (H×W×3 uint8) with one row per photo: photo | cut-out on white | error map | IoU; and the IoUs.
+
+    ``photos`` have ``name``, ``rgb`` and ``mask`` (e.g. :func:`course_lib.real.load_real`);
+    ``predict(rgb) -> H×W alpha`` is the method to look at. A mean IoU hides
+    what the sheet shows at once: which photos fail, and how.
+    """
+    import cv2
+
+    from course_lib import metrics
+
+    def fit(rgb):
+        h, w = rgb.shape[:2]
+        scale = cell / max(h, w)
+        small = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        out = np.full((cell, cell, 3), 255, np.uint8)
+        out[:small.shape[0], :small.shape[1]] = small
+        return out
+
+    def label(lines):
+        tile = np.full((cell, 2 * cell, 3), 255, np.uint8)
+        for k, line in enumerate(lines):
+            cv2.putText(tile, line, (6, 24 + 22 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (20, 20, 20), 1, cv2.LINE_AA)
+        return tile
+
+    rows, ious = [], []
+    white = np.full((cell, 4, 3), 255, np.uint8)
+    for photo in photos:
+        alpha = as_alpha(predict(photo.rgb), "the prediction", photo.rgb.shape[:2])
+        iou = metrics.iou(alpha, photo.mask)
+        ious.append(iou)
+        parts = [fit(photo.rgb), fit(composite(photo.rgb, alpha, "white")), fit(error_map(alpha >= 0.5, photo.mask)),
+                 label([photo.name, f"IoU {iou:.3f}", f"mean alpha {float(alpha.mean()):.2f}",
+                        f"object in truth {float(np.mean(photo.mask)):.2f}"])]
+        rows.append(np.hstack([p for part in parts for p in (part, white)][:-1]))
+    if not rows:
+        raise ValueError("photos is empty: nothing to draw")
+    return np.vstack([np.pad(r, ((0, 4), (0, 0), (0, 0)), constant_values=255) for r in rows]), ious

@@ -49,3 +49,21 @@ def test_method_grid_titles_carry_scores():
     fig = viz.method_grid(rgb, {"perfect": truth, "empty": np.zeros((8, 8), bool)}, truth)
     titles = [ax.get_title() for ax in fig.axes[:2]]
     assert "IoU 1.000" in titles[0] and "IoU 0.000" in titles[1]
+
+
+def test_contact_sheet_has_a_row_per_photo_and_the_iou_of_each():
+    from types import SimpleNamespace
+
+    from course_lib import metrics
+
+    rgb = np.zeros((40, 60, 3), np.uint8)
+    truth = np.zeros((40, 60), bool)
+    truth[10:30, 20:40] = True
+    photos = [SimpleNamespace(name="a", rgb=rgb, mask=truth), SimpleNamespace(name="b", rgb=rgb, mask=truth)]
+    half = truth.copy()
+    half[:, 30:] = False
+    sheet, ious = viz.contact_sheet(photos, lambda im: half.astype(np.float32), cell=32)
+    assert sheet.shape == (2 * (32 + 4), 32 * 5 + 3 * 4, 3) and sheet.dtype == np.uint8
+    assert ious == [metrics.iou(half, truth)] * 2
+    with pytest.raises(ValueError, match="empty"):
+        viz.contact_sheet([], lambda im: half)
