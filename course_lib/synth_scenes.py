@@ -40,8 +40,8 @@ from course_lib.synth_backgrounds import TEXTURE_NAMES, make_background, random_
 from course_lib.synth_products import PRODUCT_KINDS, render_product
 from course_lib.validate import as_alpha, as_number, as_rgb
 
-__all__ = ["SCENE_VERSION", "TEXTURE_SOURCES", "SCENE_BACKGROUNDS", "OBJECT_COUNTS", "make_scene", "floor_scene",
-           "retexture", "sprite"]
+__all__ = ["SCENE_VERSION", "TEXTURE_SOURCES", "SCENE_BACKGROUNDS", "OBJECT_COUNTS", "SINGLE_PRODUCT_BACKGROUNDS",
+           "make_scene", "floor_scene", "retexture", "sprite", "training_pair", "training_batches"]
 
 SCENE_VERSION = 1
 """Bumped whenever the pictures change, so cached datasets are rebuilt."""
@@ -58,6 +58,10 @@ that would be labelled background, the rule a network must not learn."""
 
 OBJECT_COUNTS = (1, 1, 1, 1, 2, 2, 3, 4)
 """How many objects a scene has, drawn uniformly from this tuple (half the scenes have one)."""
+
+SINGLE_PRODUCT_BACKGROUNDS = ("studio", "gradient", "paper", "texture", "clutter", "matched")
+"""synth's backgrounds for the single-product images mixed into training. Not ``photo``: its crops include
+real-photo scenes (coffee, motorcycle, rocket, astronaut) of ``data/real``, which training must never see."""
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
@@ -248,3 +252,41 @@ def make_scene(seed_or_rng, size=256, *, n_objects: int | None = None, backgroun
             "object_fraction": round(float(alpha_total.mean()), 4)}
     rgb, alpha_total = camera_effects(rng, canvas.astype(np.float32), alpha_total, meta)
     return Sample(rgb=rgb, alpha=alpha_total, shadow=shadow_total * (1 - alpha_total), meta=meta)
+
+
+def training_pair(seed: int, size: int = 128, scene_share: float = 0.7) -> tuple[np.ndarray, np.ndarray]:
+    """Return training image ``seed``: (H×W×3 uint8, H×W float32 alpha), a scene or a single product, maybe mirrored.
+
+    ``scene_share`` of the images are :func:`make_scene`; the rest are
+    :func:`course_lib.synth.make_sample` on :data:`SINGLE_PRODUCT_BACKGROUNDS`, so
+    a model keeps solving the course's generated photos too.
+
+    >>> rgb, alpha = training_pair(3, size=32)
+    >>> rgb.shape, alpha.shape, np.array_equal(rgb, training_pair(3, size=32)[0])
+    ((32, 32, 3), (32, 32), True)
+    """
+    from course_lib import synth
+
+    rng = np.random.default_rng([seed, 41])
+    if rng.random() < scene_share:
+        s = make_scene(rng, size=size)
+    else:
+        kind = SINGLE_PRODUCT_BACKGROUNDS[int(rng.integers(len(SINGLE_PRODUCT_BACKGROUNDS)))]
+        s = synth.make_sample(rng, size=size, background=kind)
+    rgb, alpha = s.rgb, s.alpha
+    if rng.random() < 0.5:
+        rgb, alpha = rgb[:, ::-1], alpha[:, ::-1]
+    return np.ascontiguousarray(rgb), np.ascontiguousarray(alpha)
+
+
+def training_batches(first_step: int, steps: int, batch_size: int = 8, size: int = 128, *, scene_share: float = 0.7,
+                     seed: int = 0):
+    """Yield ``steps`` batches ``(x N×H×W×3 float32 in [0, 1], y N×H×W×1)``, from step ``first_step`` on.
+
+    Image ``k`` of step ``t`` is :func:`training_pair` of a seed made from
+    ``(seed, t, k)``: a run resumed at step ``t`` sees what it would have seen.
+    """
+    for step in range(first_step, first_step + steps):
+        pairs = [training_pair(seed * 10_000_000 + step * batch_size + k, size, scene_share) for k in range(batch_size)]
+        yield (np.stack([rgb.astype(np.float32) / 255 for rgb, _ in pairs]),
+               np.stack([alpha[:, :, None] for _, alpha in pairs]))

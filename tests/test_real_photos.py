@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
 
@@ -24,14 +23,6 @@ REDISTRIBUTABLE = {"Apache-2.0 AND BSD-3-Clause", "BSD-3-Clause", "CC0", "public
 """Licences that allow redistribution in an MIT repository (no copyleft, research-only or non-commercial).
 "No known copyright restrictions" is the Brooklyn Museum's statement for scikit-image's coins, which
 scikit-image redistributes under its BSD licence; SOURCES.md says so."""
-
-
-def _train_script():
-    spec = importlib.util.spec_from_file_location("train_real_model", REAL.parent.parent / "scripts" /
-                                                  "train_real_model.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_enough_photos_on_each_side():
@@ -86,9 +77,9 @@ def test_no_real_photo_is_a_source_of_the_training_generators():
     used = set(synth_scenes.TEXTURE_SOURCES)
     assert not used & real_sources, f"the scene generator takes texture from real-photo scenes: {used & real_sources}"
     assert set(synth_scenes.TEXTURE_SOURCES) <= set(synth_backgrounds.TEXTURE_NAMES + synth_backgrounds.PHOTO_NAMES)
-    script = _train_script()
-    assert "photo" not in script.SINGLE_BACKGROUNDS, "synth's photo backdrops include real-photo scenes"
-    assert set(script.SINGLE_BACKGROUNDS) <= set(synth_backgrounds.BACKGROUND_KINDS)
+    kinds = synth_scenes.SINGLE_PRODUCT_BACKGROUNDS
+    assert "photo" not in kinds, "synth's photo backdrops include real-photo scenes"
+    assert set(kinds) <= set(synth_backgrounds.BACKGROUND_KINDS)
 
 
 def test_the_leakage_test_would_notice_a_real_scene_in_the_generator(monkeypatch):
