@@ -183,7 +183,8 @@ def _paste(canvas_shape: tuple[int, int], colour: np.ndarray, alpha: np.ndarray,
 
 
 def make_scene(seed_or_rng, size=256, *, n_objects: int | None = None, background: str | None = None,
-               cutouts: Sequence = (), retexture_share: float = 0.6) -> Sample:
+               cutouts: Sequence = (), retexture_share: float = 0.6,
+               fraction_range: tuple[float, float] = (0.03, 0.8)) -> Sample:
     """Return one domain-randomised scene with its exact alpha (the union of every object's).
 
     Parameters
@@ -199,6 +200,8 @@ def make_scene(seed_or_rng, size=256, *, n_objects: int | None = None, backgroun
         Real objects to paste besides the rendered products.
     retexture_share : float in [0, 1]
         How often a rendered product wears a real photo's colours.
+    fraction_range : (low, high)
+        The objects' total area, as a fraction of the frame, is drawn log-uniformly from this range.
 
     Returns a :class:`course_lib.synth.Sample`; ``meta`` holds the seed, the
     background, each object's kind, area fraction and whether the frame cuts it,
@@ -213,6 +216,9 @@ def make_scene(seed_or_rng, size=256, *, n_objects: int | None = None, backgroun
     if min(h, w) < 16:
         raise ValueError(f"size must be at least 16 pixels a side, got {(h, w)}")
     retexture_share = as_number(retexture_share, "retexture_share", low=0, high=1)
+    low, high = (as_number(f, "fraction_range", low=0.001, high=1.0) for f in fraction_range)
+    if low > high:
+        raise ValueError(f"fraction_range must be (low, high) with low <= high, got {fraction_range}")
     if n_objects is None:
         n_objects = OBJECT_COUNTS[int(rng.integers(len(OBJECT_COUNTS)))]
     n_objects = int(as_number(n_objects, "n_objects", low=1, high=8, integer=True))
@@ -224,7 +230,7 @@ def make_scene(seed_or_rng, size=256, *, n_objects: int | None = None, backgroun
     canvas = floor_scene(rng, h, w) if background == "floor" else make_background(background, rng, h, w)
     alpha_total = np.zeros((h, w), np.float32)
     shadow_total = np.zeros((h, w), np.float32)
-    total_fraction = float(np.exp(rng.uniform(np.log(0.03), np.log(0.8))))
+    total_fraction = float(np.exp(rng.uniform(np.log(low), np.log(high))))
     shares = rng.dirichlet(np.full(n_objects, 2.0)) * total_fraction
     objects = []
     for share in sorted(shares, reverse=True):              # big ones first: small ones land in front
@@ -254,12 +260,15 @@ def make_scene(seed_or_rng, size=256, *, n_objects: int | None = None, backgroun
     return Sample(rgb=rgb, alpha=alpha_total, shadow=shadow_total * (1 - alpha_total), meta=meta)
 
 
-def training_pair(seed: int, size: int = 128, scene_share: float = 0.7) -> tuple[np.ndarray, np.ndarray]:
+def training_pair(seed: int, size: int = 128, scene_share: float = 0.7, large_share: float = 0.0
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Return training image ``seed``: (H×W×3 uint8, H×W float32 alpha), a scene or a single product, maybe mirrored.
 
     ``scene_share`` of the images are :func:`make_scene`; the rest are
     :func:`course_lib.synth.make_sample` on :data:`SINGLE_PRODUCT_BACKGROUNDS`, so
-    a model keeps solving the course's generated photos too.
+    a model keeps solving the course's generated photos too. ``large_share`` of the
+    scenes hold one large object (30 % to 85 % of the frame), as many product
+    photos do; 0 draws no extra random number, so older recipes stay as they were.
 
     >>> rgb, alpha = training_pair(3, size=32)
     >>> rgb.shape, alpha.shape, np.array_equal(rgb, training_pair(3, size=32)[0])
@@ -269,7 +278,8 @@ def training_pair(seed: int, size: int = 128, scene_share: float = 0.7) -> tuple
 
     rng = np.random.default_rng([seed, 41])
     if rng.random() < scene_share:
-        s = make_scene(rng, size=size)
+        large = large_share > 0 and rng.random() < large_share
+        s = make_scene(rng, size=size, n_objects=1, fraction_range=(0.3, 0.85)) if large else make_scene(rng, size=size)
     else:
         kind = SINGLE_PRODUCT_BACKGROUNDS[int(rng.integers(len(SINGLE_PRODUCT_BACKGROUNDS)))]
         s = synth.make_sample(rng, size=size, background=kind)
@@ -280,13 +290,14 @@ def training_pair(seed: int, size: int = 128, scene_share: float = 0.7) -> tuple
 
 
 def training_batches(first_step: int, steps: int, batch_size: int = 8, size: int = 128, *, scene_share: float = 0.7,
-                     seed: int = 0):
+                     large_share: float = 0.0, seed: int = 0):
     """Yield ``steps`` batches ``(x N×H×W×3 float32 in [0, 1], y N×H×W×1)``, from step ``first_step`` on.
 
     Image ``k`` of step ``t`` is :func:`training_pair` of a seed made from
     ``(seed, t, k)``: a run resumed at step ``t`` sees what it would have seen.
     """
     for step in range(first_step, first_step + steps):
-        pairs = [training_pair(seed * 10_000_000 + step * batch_size + k, size, scene_share) for k in range(batch_size)]
+        pairs = [training_pair(seed * 10_000_000 + step * batch_size + k, size, scene_share, large_share)
+                 for k in range(batch_size)]
         yield (np.stack([rgb.astype(np.float32) / 255 for rgb, _ in pairs]),
                np.stack([alpha[:, :, None] for _, alpha in pairs]))

@@ -90,6 +90,7 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--scene-share", type=float, default=0.7)
+    parser.add_argument("--large-share", type=float, default=0.0, help="scenes with one large object (30–85 %%)")
     parser.add_argument("--val", type=int, default=120, help="validation images (half scenes)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true")
@@ -127,7 +128,8 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         model.reset_metrics()
         for x, y in synth_scenes.training_batches(epoch * args.steps, args.steps, args.batch_size, args.size,
-                                                  scene_share=args.scene_share, seed=args.seed):
+                                                  scene_share=args.scene_share, large_share=args.large_share,
+                                                  seed=args.seed):
             logs = model.train_on_batch(x, y, return_dict=True)
         seconds = time.perf_counter() - start
         scene_iou, single_iou = mean_iou(model, val_scenes), mean_iou(model, val_singles)

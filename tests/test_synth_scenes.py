@@ -82,3 +82,16 @@ def test_the_floor_background_is_a_textured_plane():
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         synth_scenes.make_scene(0, **{"size": 32, **kwargs})
+
+
+def test_large_single_objects_when_asked_and_old_recipes_unchanged():
+    from course_lib.synth_scenes import training_pair
+
+    big = synth_scenes.make_scene(4, size=64, n_objects=1, fraction_range=(0.5, 0.6))
+    assert big.meta["n_objects"] == 1 and big.meta["object_fraction"] > 0.3
+    with pytest.raises(ValueError, match="fraction_range"):
+        synth_scenes.make_scene(0, size=32, fraction_range=(0.5, 0.1))
+    for seed in range(6):                          # large_share=0 draws nothing extra: the old stream, byte for byte
+        assert np.array_equal(training_pair(seed, 32)[0], training_pair(seed, 32, 0.7, 0.0)[0])
+    fractions = [training_pair(seed, 48, 1.0, 1.0)[1].mean() for seed in range(8)]
+    assert min(fractions) > 0.15
