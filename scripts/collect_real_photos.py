@@ -182,6 +182,8 @@ PHOTOS = [
       "single", "busy", 0.65, True, ("shiny",)),
     P("cheese", "fruits", "fruits", (0, 60, 140, 300), "a yellow cheese wedge cut by the left edge",
       "single", "busy", 0.5, True),
+    P("red_cabbage", "fruits", "fruits", (110, 0, 512, 170), "a red cabbage cut by the top and right edges, fruit in front",
+      "single", "busy", 0.6, True),
     P("books_a", "books", "left", None, "two books standing on a stone floor, clutter behind, dim light",
       "several", "busy", 0.3, False),
     P("books_b", "books", "right", None, "the same two books from another viewpoint",
