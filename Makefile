@@ -15,14 +15,15 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup browser lab demo test course model upgrade clean-venv help
+.PHONY: setup browser lab demo annotate test course model upgrade clean-venv help
 
 help:
 	@echo "make lab         set up .venv and open JupyterLab on notebooks/ (PORT=$(PORT))"
 	@echo "make test        set up .venv and run the whole test suite (the browser test needs make browser first)"
 	@echo "make setup       create .venv and install the pinned kit (lab, demo, test, course and model do it first)"
 	@echo "make demo        set up .venv and serve the comparison studio (apps/studio.ipynb) with Voila, offline (PORT=$(DEMO_PORT))"
-	@echo "make browser     install Debian's chromium and chromium-driver with apt-get, for the studio's browser test"
+	@echo "make annotate    set up .venv and serve the annotation tool (apps/annotate.ipynb) with Voila, offline (PORT=$(DEMO_PORT); COURSE_ANNOTATE_DIR=folder)"
+	@echo "make browser     install Debian's chromium and chromium-driver with apt-get, for the browser tests (studio, annotation tool)"
 	@echo "make course      execute every notebook into build/*.html (COURSE_FAST=1 for a quick build)"
 	@echo "make model       re-train the shipped U-Net from scratch and rewrite its model card (about 70 min on 2 cores)"
 	@echo "make upgrade     re-resolve the pinned versions in $(CONSTRAINTS)"
@@ -55,13 +56,20 @@ demo: setup
 	@echo "starting the comparison studio on http://localhost:$(DEMO_PORT)/ (Voila prints the URL it got; Ctrl-C stops it)"
 	$(VOILA_TEMPLATE) apps/studio.ipynb --port=$(DEMO_PORT) --no-browser $(VOILA_ARGS)
 
+# The annotation tool as a web app, served like the studio: on the folder COURSE_ANNOTATE_DIR names, else
+# on build/annotate-demo/ (three of the kit's photos, copied there the first time). A relative folder is made
+# absolute here: Voilà's kernel runs in apps/.
+annotate: setup
+	@echo "starting the annotation tool on http://localhost:$(DEMO_PORT)/ (Voila prints the URL it got; Ctrl-C stops it)"
+	$(if $(COURSE_ANNOTATE_DIR),COURSE_ANNOTATE_DIR="$(abspath $(COURSE_ANNOTATE_DIR))") $(VOILA_TEMPLATE) apps/annotate.ipynb --port=$(DEMO_PORT) --no-browser $(VOILA_ARGS)
+
 # Only the repository changes (.venv, build/): the browser test skips, naming `make browser`, without chromium.
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The one target that changes the system, and only when asked: Debian's chromium and chromium-driver
-# from apt-get (as root, or through sudo) for tests/test_studio_browser.py. Never a browser download
-# by pip or selenium.
+# from apt-get (as root, or through sudo) for tests/test_studio_browser.py and tests/test_annotator_browser.py.
+# Never a browser download by pip or selenium.
 browser:
 	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
 		echo "chromium and chromedriver are installed: the browser test will run"; \

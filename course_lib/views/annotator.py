@@ -33,7 +33,7 @@ from ipyevents import Event
 
 from course_lib import annotate, viz
 from course_lib.imageio import ImageLoadError
-from course_lib.views.controls import error_html, fit_for_panel, int_slider, png_bytes
+from course_lib.views.controls import error_html, int_slider, png_bytes
 
 __all__ = ["MODES", "Annotator"]
 
@@ -65,7 +65,8 @@ class Annotator:
     images : path, optional
         The photos' folder, when not ``folder`` itself.
     side : int
-        The picture's longer side in pixels, at most (photos are never enlarged).
+        The picture's longer side in pixels: larger photos are scaled down, smaller ones enlarged
+        (nearest neighbour, so each photo pixel stays a sharp square to click on).
     iterations, seed : int
         GrabCut's settings, recorded in each annotation.
 
@@ -92,7 +93,8 @@ class Annotator:
         self.order = [p for p in self.store.photos() if p not in self.store.problems]
         self.photo, self.error, self.mask = None, None, None
 
-        self.picture = W.Image(format="png")
+        # at its own size (side px at most), never stretched to the page: a VBox stretches its children
+        self.picture = W.Image(format="png", layout=W.Layout(align_self="flex-start", max_width="100%"))
         self.modes = W.ToggleButtons(options=list(MODES), value="box", description="draw:")
         self.brush = int_slider("brush (photo px)", 9, 1, 61, 2)
         self.buttons = {name: W.Button(description=name) for name in
@@ -112,6 +114,12 @@ class Annotator:
             listener.on_dom_event(self.handle_event)
         self.widget = W.VBox([self.status, W.HBox([self.modes, self.brush]), self.picture,
                               W.HBox(list(self.buttons.values())), self.message, self.problems])
+        # CSS classes a page (or a browser test) can find the parts by
+        self.widget.add_class("annotator")
+        for name, part in (("status", self.status), ("picture", self.picture), ("message", self.message)):
+            part.add_class(f"annotator-{name}")
+        for name, button in self.buttons.items():
+            button.add_class(f"annotator-{name}")
         pending = self.store.pending()
         self.show(pending[0] if pending else None)
 
@@ -152,7 +160,7 @@ class Annotator:
             self.rgb = None
             self._fail(str(exc))
             return
-        self.scale = min(1.0, self.side / max(self.rgb.shape[:2]))
+        self.scale = self.side / max(self.rgb.shape[:2])
         if self.model is not None:
             from course_lib import inference            # TensorFlow only when a model is used
             self.prior = inference.predict_alpha(self.model, self.rgb)
@@ -188,7 +196,10 @@ class Annotator:
         shown = shown.astype(np.float32)
         for label, code in codes.items():
             shown[strokes == code] = 0.3 * shown[strokes == code] + 0.7 * _rgb(STROKE_COLOURS[label])
-        shown = fit_for_panel(np.clip(shown, 0, 255).astype(np.uint8), self.side)
+        shown = np.clip(shown, 0, 255).astype(np.uint8)
+        h, w = shown.shape[:2]
+        size = (max(1, round(w * self.scale)), max(1, round(h * self.scale)))
+        shown = cv2.resize(shown, size, interpolation=cv2.INTER_AREA if self.scale < 1 else cv2.INTER_NEAREST)
         box = self._drawing if isinstance(self._drawing, tuple) else self.box
         if box is not None:
             x0, y0, x1, y1 = (int(round(v * self.scale)) for v in box)
