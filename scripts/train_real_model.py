@@ -3,6 +3,8 @@
     .venv/bin/python scripts/train_real_model.py --out build/runs/vgg4 --encoder vgg --epochs 20
     .venv/bin/python scripts/train_real_model.py --out build/runs/vgg4 --resume      # after a stop
     .venv/bin/python scripts/train_real_model.py --out build/runs/quick --epochs 1 --steps 4 --val 8
+    .venv/bin/python scripts/train_real_model.py --out build/runs/more --blocks 3 --init data/models/candidates/vgg3_scenes.keras \
+        --first-image 14400 --large-share 0.25 --lr 3e-4 --epochs 8   # continue a candidate on new images
 
 Each training image is drawn afresh from a seed
 (:func:`course_lib.synth_scenes.training_batches`), so a resumed run sees exactly
@@ -93,6 +95,10 @@ def main(argv=None) -> int:
     parser.add_argument("--large-share", type=float, default=0.0, help="scenes with one large object (30–85 %%)")
     parser.add_argument("--val", type=int, default=120, help="validation images (half scenes)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from this checkpoint's weights (same architecture), e.g. a candidate")
+    parser.add_argument("--first-image", type=int, default=0,
+                        help="index of the first training image drawn (an --init run draws images its parent never saw)")
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args(argv)
 
@@ -120,6 +126,13 @@ def main(argv=None) -> int:
                  "epoch_seconds": [], "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, "
                                                  f"Keras {keras.__version__}"}
         model = build(args)
+        if args.init is not None:
+            parent = keras.saving.load_model(args.init, compile=False)
+            try:
+                model.set_weights(parent.get_weights())
+            except ValueError as error:
+                parser.error(f"--init {args.init}: its architecture differs from this recipe's ({error})")
+            print(f"weights from {args.init}", flush=True)
     print(f"{model.name}: {model.count_params():,} parameters, {len(model.trainable_weights)} trainable tensors; "
           f"{args.steps} × {args.batch_size} images of {args.size}² per epoch", flush=True)
     val_scenes, val_singles = validation_set(args.val, args.size)
@@ -127,7 +140,7 @@ def main(argv=None) -> int:
     for epoch in range(len(state["history"]["loss"]), args.epochs):
         start = time.perf_counter()
         model.reset_metrics()
-        for x, y in synth_scenes.training_batches(epoch * args.steps, args.steps, args.batch_size, args.size,
+        for x, y in synth_scenes.training_batches(args.first_image // args.batch_size + epoch * args.steps, args.steps, args.batch_size, args.size,
                                                   scene_share=args.scene_share, large_share=args.large_share,
                                                   seed=args.seed):
             logs = model.train_on_batch(x, y, return_dict=True)

@@ -47,3 +47,21 @@ def test_a_run_checkpoints_every_epoch_and_resumes(script, tmp_path):
     import keras
     model = keras.saving.load_model(out / "best.keras", safe_mode=True, compile=False)
     assert model.output_shape[-1] == 2
+
+
+def test_init_starts_from_a_parent_and_refuses_another_architecture(script, tmp_path):
+    import keras
+
+    small = ["--encoder", "unet", "--base-filters", "4", "--depth", "2", "--size", "32", "--steps", "1",
+             "--batch-size", "2", "--val", "4", "--epochs", "1"]
+    assert script.main(["--out", str(tmp_path / "parent")] + small) == 0
+    parent = keras.saving.load_model(tmp_path / "parent" / "checkpoint.keras", compile=False)
+    assert script.main(["--out", str(tmp_path / "child"), "--init", str(tmp_path / "parent" / "checkpoint.keras"),
+                        "--first-image", "2", "--lr", "0"] + small) == 0
+    child = keras.saving.load_model(tmp_path / "child" / "checkpoint.keras", compile=False)
+    for a, b in zip(parent.get_weights(), child.get_weights()):
+        if a.ndim > 1:                                   # kernels: a zero learning rate keeps the parent's
+            np.testing.assert_allclose(a, b, atol=1e-6)
+    deeper = small[:small.index("--depth")] + ["--depth", "3"] + small[small.index("--depth") + 2:]
+    with pytest.raises(SystemExit, match="2"):            # argparse's error exit, after naming the mismatch
+        script.main(["--out", str(tmp_path / "other"), "--init", str(tmp_path / "parent" / "checkpoint.keras")] + deeper)
