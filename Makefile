@@ -13,6 +13,8 @@ VOILA_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
+# `make course EDITION=student`: the lessons without their solution cells, into build/student/
+EDITION ?= instructor
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
 .PHONY: setup browser lab demo annotate test course model upgrade clean-venv help
@@ -24,7 +26,7 @@ help:
 	@echo "make demo        set up .venv and serve the comparison studio (apps/studio.ipynb) with Voila, offline (PORT=$(DEMO_PORT))"
 	@echo "make annotate    set up .venv and serve the annotation tool (apps/annotate.ipynb) with Voila, offline (PORT=$(DEMO_PORT); COURSE_ANNOTATE_DIR=folder)"
 	@echo "make browser     install Debian's chromium and chromium-driver with apt-get, for the browser tests (studio, annotation tool)"
-	@echo "make course      execute every notebook into build/*.html (COURSE_FAST=1 for a quick build)"
+	@echo "make course      execute every notebook into build/*.html (COURSE_FAST=1 for a quick build; EDITION=student: without solutions, into build/student/)"
 	@echo "make model       re-train the shipped U-Net from scratch and rewrite its model card (about 70 min on 2 cores)"
 	@echo "make upgrade     re-resolve the pinned versions in $(CONSTRAINTS)"
 	@echo "make clean-venv  delete .venv (the next command re-creates it)"
@@ -80,7 +82,7 @@ browser:
 	fi
 
 course: setup
-	$(BIN)/python scripts/build_course.py $(NOTEBOOKS)
+	$(BIN)/python scripts/build_course.py --edition $(EDITION) $(NOTEBOOKS)
 
 # Re-create the shipped checkpoint and its card from the seeded data recipe.
 model: setup

@@ -22,7 +22,7 @@ __all__ = [
     "check_otsu_threshold", "check_border_connected",                                  # lesson 01
     "check_conv2d", "check_max_pool2d", "check_softmax", "check_softmax_cross_entropy",  # lessons 02, 03
     "check_dice_loss", "dice_loss_reference",                                          # lesson 04
-    "check_best_threshold",                                                            # lesson 05
+    "check_object_probability", "check_best_threshold",                                # lesson 05
     "check_fill_holes", "check_composite",                                             # lesson 06
     "check_iou",                                                                       # lesson 07
 ]
@@ -274,7 +274,7 @@ def check_max_pool2d(fn: Callable, *, verbose: bool = True) -> CheckResult:
         ref = scratch.max_pool2d(x, size, stride, "valid")
         mistakes = [("that is average pooling: take the maximum of each window",
                      scratch.avg_pool2d(x, size, stride, "valid")),
-                    ("your window moves one pixel at a time (the text's formula, ERRATA 2): "
+                    ("your window moves one pixel at a time (the text's formula, ERRATA 2, docs/ERRATA.md#item-2): "
                      "window (i, j) starts at row i·stride, column j·stride",
                      scratch.max_pool2d(x, size, 1, "valid")),
                     ("negative maxima came out as 0: start from the window's first value (or -inf), not 0",
@@ -501,6 +501,62 @@ def check_composite(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarra
         return verdict
 
     return run_cases("composite", student, reference, _composite_cases(), compare=compare, verbose=verbose)
+
+
+# --- lesson 05: P(object) from a map of logits, at a temperature ---------------------------------
+
+def check_object_probability(fn: Callable, *, verbose: bool = True) -> CheckResult:
+    """Check ``object_probability(logits, temperature) -> P(object)`` against :func:`course_lib.calibration.object_probability`.
+
+    ``logits`` is …×2 (background, object) with the classes on the last axis —
+    one pixel, a list of pixels, an ``H×W×2`` map or an ``N×H×W×2`` batch; the
+    answer is ``softmax(logits / T)[..., 1]``, one value per pixel. Names the
+    likely mistakes: the background channel, both channels, multiplying by T,
+    ignoring T, a softmax over the wrong axis, and an overflow on large scores.
+
+    Examples
+    --------
+    >>> from course_lib import calibration, scratch
+    >>> result = check_object_probability(calibration.object_probability)
+    ✓ object_probability: all 5 cases match the reference
+    >>> check_object_probability(lambda z, t=1.0: scratch.softmax(np.asarray(z) * t)[..., 1],
+    ...                          verbose=False).message   # doctest: +ELLIPSIS
+    "on case 'a 4×6×2 map of logits, T = 0.5' differs ... — divide the scores by T: softmax(z / T), not z · T"
+    """
+    from course_lib import calibration, scratch
+
+    rng = np.random.default_rng(26)
+    cases = [("one pixel (1×2), T = 1", (np.array([[1.0, 3.0]]), 1.0)),
+             ("5 pixels × 2 classes, T = 1", (rng.normal(0, 3, (5, 2)), 1.0)),
+             ("a 4×6×2 map of logits, T = 0.5", (rng.normal(0, 2, (4, 6, 2)), 0.5)),
+             ("a batch of 2 maps at T = 2", (rng.normal(0, 2, (2, 3, 5, 2)), 2.0)),
+             ("large scores (about ±1000), T = 0.8", (np.array([[1000.0, -1000.0], [-999.0, 1001.0]]), 0.8))]
+
+    def reference(logits, temperature):
+        z = np.asarray(logits, np.float64)
+        ref = calibration.object_probability(z, temperature).astype(np.float64)
+        mistakes = [("that is P(background): the object is channel 1 (the last axis, index 1)", 1 - ref),
+                    ("divide the scores by T: softmax(z / T), not z · T", scratch.softmax(z * temperature)[..., 1])]
+        if temperature != 1:
+            mistakes.append(("the temperature is ignored: divide the scores by T first",
+                             scratch.softmax(z)[..., 1]))
+        if z.ndim > 1:
+            mistakes.append(("the softmax runs over the first axis; the classes are the last axis (axis=-1)",
+                             scratch.softmax(z / temperature, axis=0)[..., 1]))
+        return _Reference(ref, mistakes)
+
+    def compare(name, yours, ref: _Reference) -> CheckResult:
+        mine = np.asarray(yours) if not isinstance(yours, (list, tuple)) else np.asarray(yours, dtype=object)
+        if mine.shape == ref.value.shape + (2,):
+            return CheckResult(name, False, "failed", f"your output has shape {mine.shape}, both classes: return "
+                                                      f"only P(object), channel 1, shape {ref.value.shape}")
+        verdict = _hinted_compare(what="P(object)")(name, yours, ref)
+        if not verdict.passed and "NaN" in verdict.message:
+            return CheckResult(name, False, "failed", f"{verdict.message} — exp overflowed: subtract each pixel's "
+                                                      "largest score first, or use σ(z_object − z_background)")
+        return verdict
+
+    return run_cases("object_probability", fn, reference, cases, compare=compare, verbose=verbose)
 
 
 # --- lesson 05: the threshold that maximises IoU on the validation split ---------------------------

@@ -2,7 +2,7 @@
 
 The course text's §5.2 code resizes the photo to the network's size and then
 applies the small mask to the full-size image, reads the output as if it were
-NCHW, and feeds OpenCV's BGR to a model trained on RGB (ERRATA item 6).
+NCHW, and feeds OpenCV's BGR to a model trained on RGB (ERRATA item 6 (docs/ERRATA.md#item-6)).
 :func:`predict_alpha` does each of those steps right:
 
 1. scale the RGB photo so its longer side is the working size, keeping the aspect ratio;

@@ -26,7 +26,7 @@ the U-Net's input is), and P(object) is resized back to the photo.
 
 :func:`whole_image_classifier` builds the text's version for comparison —
 global pooling, a dense layer and one softmax: one probability for the whole
-photo (ERRATA 4).
+photo (ERRATA item 4 (docs/ERRATA.md#item-4)).
 
 >>> rng = np.random.default_rng(0)
 >>> X = rng.normal(size=(400, 3)); y = (X[:, 0] - X[:, 1] > 0.2).astype(int)
@@ -418,7 +418,8 @@ def whole_image_classifier(head: ConvHead):
 
     Its dense layer holds ``head``'s weights, so it is the per-pixel head with the
     pixels averaged away first. Output: ``N×2`` — one (background, object)
-    probability pair for the whole photo, no map (ERRATA 4). Because the layer
+    probability pair for the whole photo, no map (ERRATA item 4
+    (docs/ERRATA.md#item-4)). Because the layer
     is linear, its logits are the *mean of the per-pixel logits*.
     """
     import keras

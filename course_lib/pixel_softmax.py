@@ -58,7 +58,8 @@ def loss_and_gradients(W, b, X, Y, *, loss: str = "cross_entropy") -> tuple[floa
         One-hot targets.
     loss : {"cross_entropy", "mse"}
         Cross-entropy of the softmax (the standard), or the text's mean squared
-        error between the softmax probabilities and the one-hot targets (ERRATA 8).
+        error between the softmax probabilities and the one-hot targets (ERRATA item 8
+        (docs/ERRATA.md#item-8)).
 
     Returns
     -------

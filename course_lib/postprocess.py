@@ -22,7 +22,7 @@ pixels of the image they act on.
 
 :func:`text_background_formula` and :func:`text_fill_formula` are the course
 text's §4.3.4 formulas written out as printed, so lesson 06 can run them next to
-the steps that work (ERRATA item 5).
+the steps that work (ERRATA item 5 (docs/ERRATA.md#item-5)).
 
 >>> import numpy as np
 >>> ring = np.zeros((7, 7), bool); ring[1:6, 1:6] = True; ring[3, 3] = False
@@ -46,7 +46,7 @@ __all__ = ["text_background_formula", "text_fill_formula", "binarise", "fill_hol
            "refine_guided", "feather", "matting", "refine_matting", "estimate_foreground", "fit_background",
            "composite_onto", "save_cutout"]
 
-# --- the text's formulas, as written (ERRATA 5) ----------------------------------------------
+# --- the text's formulas, as written (ERRATA item 5 (docs/ERRATA.md#item-5)) ------------------
 
 
 def text_background_formula(binary, filtered, background) -> np.ndarray:

@@ -20,7 +20,7 @@ a scalar loss with respect to the inputs, given ``dout``, its gradient with
 respect to the output. :func:`numerical_gradient` and :func:`relative_error`
 check a backward pass against finite differences.
 
-What a convolution layer computes (cross-correlation; see ERRATA item 1)::
+What a convolution layer computes (cross-correlation; see ERRATA item 1 (docs/ERRATA.md#item-1))::
 
     Y[n, i, j, o] = b[o] + Σ_{u,v,c} W[u, v, c, o] · X[n, i·s + u·d, j·s + v·d, c]
 
@@ -336,7 +336,8 @@ def max_pool2d_forward(x, pool_size=2, stride=None, padding: str = "valid"):
 def max_pool2d(x, pool_size=2, stride=None, padding: str = "valid") -> np.ndarray:
     """Return the max-pooled feature map, N×Ho×Wo×C, as ``tf.nn.max_pool2d`` computes it.
 
-    ``P[n, i, j, c] = max_{0≤u<ph, 0≤v<pw} F[n, i·s + u, j·s + v, c]`` (ERRATA item 2).
+    ``P[n, i, j, c] = max_{0≤u<ph, 0≤v<pw} F[n, i·s + u, j·s + v, c]``
+    (ERRATA item 2 (docs/ERRATA.md#item-2)).
     See :func:`max_pool2d_forward` for the parameters.
     """
     return max_pool2d_forward(x, pool_size, stride, padding)[0]
@@ -395,7 +396,7 @@ def avg_pool2d_backward(dout, cache) -> np.ndarray:
     return dxp[:, top: top + x_shape[1], left: left + x_shape[2]]
 
 
-# --- the course text's formulas, kept to show what they compute (ERRATA 1, 2) -------------------
+# --- the course text's formulas, kept to show what they compute (ERRATA items 1, 2: docs/ERRATA.md) --
 
 
 def conv2d_text_formula(x, w, b=None) -> np.ndarray:

@@ -39,7 +39,8 @@ def dice_loss(y_true, y_pred, smooth: float = 1.0):
 class CrossEntropyDice(keras.losses.Loss):
     """Per-pixel categorical cross-entropy plus ``dice_weight`` × Dice loss.
 
-    Cross-entropy is the right loss for a per-pixel classifier (ERRATA item 8,
+    Cross-entropy is the right loss for a per-pixel classifier (ERRATA item 8
+    (docs/ERRATA.md#item-8),
     not MSE); the Dice term keeps small products from being ignored.
     """
 

@@ -3,7 +3,7 @@ and a two-class softmax at every pixel.
 
 The course text (§3.2) ends its CNN with a fully connected layer and one softmax
 for the whole image — a classifier. Background removal needs a label per pixel
-(ERRATA item 4), so this network is fully convolutional: its last layer is a
+(ERRATA item 4 (docs/ERRATA.md#item-4)), so this network is fully convolutional: its last layer is a
 1×1 convolution to two channels, {background, object}, and a softmax over that
 channel axis at every pixel.
 

@@ -5,12 +5,21 @@ on their machine. Honours ``COURSE_FAST`` like the lessons do (full mode by
 default). A failing notebook does not stop the others; the script lists the
 failures at the end and exits non-zero.
 
-    python scripts/build_course.py [notebooks/00_tour.ipynb ...] [--out build]
+Two editions (``make course EDITION=student``):
+
+- ``instructor`` (the default): the lessons as they are, solutions included,
+  hand-outs in ``build/``;
+- ``student``: every cell tagged ``solution`` removed (the exercises' and the
+  review questions' solutions). It writes the notebooks students work in,
+  without outputs, and their executed hand-outs, both to ``build/student/``.
+
+    python scripts/build_course.py [notebooks/00_tour.ipynb ...] [--edition student] [--out build]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from pathlib import Path
@@ -21,19 +30,44 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parent.parent
+EDITIONS = ("instructor", "student")
+SOLUTION_TAG = "solution"
 
 
-def build(notebook: Path, out_dir: Path, timeout: int) -> Path:
-    """Execute ``notebook`` in a fresh kernel and return the path of the HTML written."""
+def is_solution(cell) -> bool:
+    """Return True for a cell tagged ``solution`` (a hidden code cell holding an exercise's answer)."""
+    return SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def student_edition(nb):
+    """Return a copy of notebook ``nb`` without its solution cells and without outputs."""
+    student = copy.deepcopy(nb)
+    student.cells = [cell for cell in student.cells if not is_solution(cell)]
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return student
+
+
+def write_atomic(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` through a temporary file: a previous copy is replaced only by a complete one."""
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+
+
+def build(notebook: Path, out_dir: Path, timeout: int, edition: str = "instructor") -> Path:
+    """Execute ``notebook`` (its ``edition``) in a fresh kernel and return the path of the HTML written."""
     nb = nbformat.read(notebook, as_version=4)
+    if edition == "student":
+        nb = student_edition(nb)
+        write_atomic(out_dir / notebook.name, nbformat.writes(nb))
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(notebook.parent)}})
     client.execute()
     html, _ = HTMLExporter().from_notebook_node(nb)
     target = out_dir / f"{notebook.stem}.html"
-    tmp = target.with_suffix(".html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(target)  # an instructor's previous hand-out is replaced only by a complete one
+    write_atomic(target, html)      # an instructor's previous hand-out is replaced only by a complete one
     return target
 
 
@@ -41,9 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to build (default: every notebooks/*.ipynb)")
-    parser.add_argument("--out", type=Path, default=ROOT / "build", help="output folder")
+    parser.add_argument("--edition", choices=EDITIONS, default="instructor",
+                        help="instructor: as they are; student: without the cells tagged 'solution'")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: build/, or build/student/ for the student edition)")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
     args = parser.parse_args(argv)
+    out = args.out or (ROOT / "build" / ("student" if args.edition == "student" else ""))
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     if not notebooks:
         print("no notebooks to build", file=sys.stderr)
@@ -52,12 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"not found: {', '.join(missing)}", file=sys.stderr)
         return 2
-    args.out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     failures = []
     for notebook in notebooks:
         start = time.perf_counter()
         try:
-            target = build(notebook, args.out, args.timeout)
+            target = build(notebook, out, args.timeout, args.edition)
         except CellExecutionError as exc:
             failures.append(notebook.name)
             print(f"FAILED {notebook.name}:\n{exc}", file=sys.stderr)

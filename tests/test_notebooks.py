@@ -1,9 +1,17 @@
-"""Every lesson (and every app in apps/) runs top to bottom in a fresh kernel, in fast mode, and is committed stripped."""
+"""Every lesson (and every app in apps/) runs top to bottom in a fresh kernel, in fast mode, and is committed stripped.
+
+The fast-mode run executes every cell, the hidden solution cells included (each right after its exercise's stub),
+and keeps what each code cell printed in ``EXECUTED``: tests/test_solutions.py reads the self-checks' verdicts
+from there instead of running every lesson a second time.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -19,6 +27,71 @@ LESSONS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 NOTEBOOKS = LESSONS + sorted(APP_DIR.glob("*.ipynb"))
 """The lessons, then the apps `make demo` serves (not lessons, but they must run just the same)."""
 CELL_TIMEOUT_S = 900
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+@dataclass
+class ExecutedCell:
+    """What one code cell of an executed lesson was and printed: its index, source, tags and text output."""
+
+    index: int
+    source: str
+    tags: list[str]
+    text: str
+
+
+@dataclass
+class Execution:
+    """A lesson run in fast mode: its code cells with their text output, or the error that stopped it."""
+
+    cells: list[ExecutedCell]
+    error: str | None = None
+
+
+EXECUTED: dict[str, Execution] = {}
+"""Each notebook run by :func:`execute_in_fast_mode` in this session, by file name."""
+
+
+def _text_of(cell) -> str:
+    """Return everything a code cell printed or displayed as plain text."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            parts.append(output.get("text", ""))
+        elif output.get("output_type") in ("execute_result", "display_data"):
+            parts.append(output.get("data", {}).get("text/plain", ""))
+        elif output.get("output_type") == "error":
+            parts.append("\n".join(output.get("traceback", [])))
+    return "".join(parts)
+
+
+def execute_in_fast_mode(path: Path) -> Execution:
+    """Run ``path`` top to bottom in a fresh kernel with ``COURSE_FAST=1``, once per session; return what it printed."""
+    if path.name in EXECUTED:
+        return EXECUTED[path.name]
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    saved = {key: os.environ.get(key) for key in ("COURSE_FAST", "TF_CPP_MIN_LOG_LEVEL")}
+    os.environ.update(COURSE_FAST="1", TF_CPP_MIN_LOG_LEVEL="2")      # the kernel inherits them
+    error = None
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        index, source = _failing_cell(nb)
+        error = f"{path.name}: cell {index} failed.\n--- cell source ---\n{source}\n--- error ---\n{exc}"
+    finally:
+        NOTEBOOK_SECONDS[path.name] = time.perf_counter() - start
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    cells = [ExecutedCell(i, c.source, list(c.metadata.get("tags", [])), _text_of(c))
+             for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    EXECUTED[path.name] = Execution(cells, error)
+    return EXECUTED[path.name]
 
 
 def _test_id(path: Path) -> str:
@@ -39,28 +112,10 @@ def _failing_cell(nb) -> tuple[int, str]:
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_test_id)
-def test_notebook_runs_in_fast_mode(path, monkeypatch):
-    monkeypatch.setenv("COURSE_FAST", "1")
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=CELL_TIMEOUT_S,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    start = time.perf_counter()
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        index, source = _failing_cell(nb)
-        pytest.fail(
-            f"{path.name}: cell {index} failed.\n--- cell source ---\n{source}\n"
-            f"--- error ---\n{exc}",
-            pytrace=False,
-        )
-    finally:
-        NOTEBOOK_SECONDS[path.name] = time.perf_counter() - start
+def test_notebook_runs_in_fast_mode(path):
+    run = execute_in_fast_mode(path)
+    if run.error:
+        pytest.fail(run.error, pytrace=False)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_test_id)
@@ -85,3 +140,21 @@ def test_notebook_opens_with_a_title_and_the_python3_kernel(path):
     assert first.cell_type == "markdown" and first.source.lstrip().startswith("# "), (
         f"{path.name} must open with a markdown title cell"
     )
+
+
+def _readme_minutes() -> dict[str, int]:
+    """Return the minutes column of the README's course map, by lesson."""
+    section = README.read_text(encoding="utf-8").split("## The course map", 1)[1].split("\n## ", 1)[0]
+    return {lesson: int(minutes) for lesson, minutes in
+            re.findall(r"^\|\s*`([^`]+)`[^\n]*\|\s*(\d+)\s*\|\s*$", section, flags=re.MULTILINE)}
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=_test_id)
+def test_lesson_minutes_agree_with_the_readme_map(path):
+    header = nbformat.read(path, as_version=4).cells[0].source
+    stated = re.search(r"\*\*Time:\*\*\s*about (\d+) minutes", header)
+    assert stated, f"{path.name} must say how long it takes in its title cell: **Time:** about N minutes"
+    minutes = _readme_minutes()
+    assert path.stem in minutes, f"the README's course map has no minutes for {path.stem}"
+    assert int(stated.group(1)) == minutes[path.stem], (
+        f"{path.name} says about {stated.group(1)} minutes, the README's course map {minutes[path.stem]}: make them agree")
