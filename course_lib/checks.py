@@ -25,6 +25,7 @@ __all__ = [
     "check_object_probability", "check_best_threshold",                                # lesson 05
     "check_fill_holes", "check_composite",                                             # lesson 06
     "check_iou",                                                                       # lesson 07
+    "check_wall_hours",                                                                # lesson 08
 ]
 
 
@@ -711,3 +712,60 @@ def check_iou(fn: Callable[[np.ndarray, np.ndarray], float], *, verbose: bool = 
             return float("nan")            # reported as the empty-masks mistake
 
     return run_cases("iou", run, reference, _iou_cases(), compare=compare, verbose=verbose)
+
+
+def check_wall_hours(fn: Callable, *, verbose: bool = True) -> CheckResult:
+    """Check ``wall_hours(n_photos, images_per_second, machines, startup_seconds) -> hours`` against
+    :func:`course_lib.scale_out.catalogue_cost` at perfect efficiency.
+
+    Names the likely mistakes: forgetting the start-up, paying it once per
+    machine (they start together), not sharing the photos between machines,
+    and seconds instead of hours.
+
+    Examples
+    --------
+    >>> result = check_wall_hours(lambda n, rate, machines, startup: (startup + n / (machines * rate)) / 3600)
+    ✓ wall_hours: all 4 cases match the reference
+    >>> check_wall_hours(lambda n, rate, machines, startup: startup + n / (machines * rate),
+    ...                  verbose=False).message   # doctest: +ELLIPSIS
+    "on case 'one machine, no start-up' ... seconds, not hours: divide by 3600"
+    """
+    from course_lib import scale_out
+
+    def reference(n, rate, machines, startup):
+        return scale_out.catalogue_cost(n, rate, machines=machines, startup_seconds=startup)["wall_hours"]
+
+    mistakes = (
+        (lambda n, rate, machines, startup: n / (machines * rate) / 3600, "the start-up counts: add startup_seconds"),
+        (lambda n, rate, machines, startup: (machines * startup + n / (machines * rate)) / 3600,
+         "the machines start together: the start-up counts once, not once per machine"),
+        (lambda n, rate, machines, startup: (startup + n / rate) / 3600,
+         "the machines share the photos: each cuts out n_photos / machines"),
+        (lambda n, rate, machines, startup: startup + n / (machines * rate), "seconds, not hours: divide by 3600"),
+    )
+
+    cases = [("one machine, no start-up", (3600, 1.0, 1, 0.0)), ("ten machines", (1_000_000, 2.5, 10, 0.0)),
+             ("start-up counts once", (72_000, 10.0, 4, 900.0)),
+             ("a million photos, a hundred machines", (1_000_000, 4.0, 100, 30.0))]
+    result = None
+    for label, args in cases:
+        try:
+            yours = float(fn(*args))
+        except NotImplementedError:
+            result = CheckResult("wall_hours", False, "not done", "not done yet — fill in the function above and run again")
+            break
+        except Exception as exc:
+            result = CheckResult("wall_hours", False, "failed", f"raised {type(exc).__name__} on case '{label}': {exc}")
+            break
+        expected = reference(*args)
+        if not np.isclose(yours, expected, rtol=1e-9, atol=1e-12):
+            hint = next((why for wrong, why in mistakes if np.isclose(yours, wrong(*args), rtol=1e-9, atol=1e-12)),
+                        "check the formula: hours = (startup_seconds + n_photos / (machines · images_per_second)) / 3600")
+            result = CheckResult("wall_hours", False, "failed",
+                                 f"on case '{label}' you return {yours:.6g}, the reference {expected:.6g} — {hint}")
+            break
+    if result is None:
+        result = CheckResult("wall_hours", True, "passed", f"all {len(cases)} cases match the reference")
+    if verbose:
+        print(result)
+    return result

@@ -49,7 +49,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 __all__ = [
     "DEFAULT_MAX_PIXELS", "IMAGE_SUFFIXES", "ImageLoadError", "ImageTooSmallError",
-    "load_image", "decode_image", "load_rgba", "decode_rgba", "save_png", "FolderLoad", "load_folder",
+    "load_image", "decode_image", "load_rgba", "decode_rgba", "save_png", "write_atomic", "FolderLoad", "load_folder",
 ]
 
 DEFAULT_MAX_PIXELS = 50_000_000
@@ -276,6 +276,18 @@ def save_png(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | None 
         image = Image.fromarray(rgb, mode="RGB")
     if target.suffix.lower() != ".png":
         raise ValueError(f"save_png writes PNG files; {target} does not end in .png")
+    return write_atomic(target, lambda handle: image.save(handle, format="PNG"), overwrite=overwrite)
+
+
+def write_atomic(path: str | os.PathLike, data, *, overwrite: bool = False) -> Path:
+    """Write ``data`` (bytes, or a function that writes to a binary file handle) to ``path``; return the path.
+
+    The file appears complete or not at all: the bytes go to a hidden temporary
+    file in the same folder (``.name.XXXX.tmp``), are flushed to disk, and the
+    file is then renamed into place. Without ``overwrite`` an existing file is
+    never replaced (``FileExistsError``), even one that appears meanwhile.
+    """
+    target = Path(path)
     if not target.parent.exists():
         raise FileNotFoundError(f"cannot write {target}: folder {target.parent} does not exist")
     if target.exists() and not overwrite:
@@ -285,7 +297,10 @@ def save_png(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | None 
     try:
         os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp makes 0600; a saved cut-out is an ordinary file
         with os.fdopen(fd, "wb") as handle:
-            image.save(handle, format="PNG")
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if overwrite:

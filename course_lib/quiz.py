@@ -369,6 +369,22 @@ def _low_of_precision_recall() -> str:
     return "precision" if precision < recall else "recall"
 
 
+def _seconds_for_a_thousand() -> float:
+    from course_lib import scale_out
+
+    return scale_out.catalogue_cost(1000, 2.0, startup_seconds=10.0)["wall_hours"] * 3600
+
+
+def _int8_shrink() -> float:
+    return np.dtype(np.float32).itemsize / np.dtype(np.int8).itemsize
+
+
+def _exit_status_with_failures() -> int:
+    from course_lib import catalogue
+
+    return catalogue.exit_code([{"status": "ok"}] * 16 + [{"status": "failed"}] * 4)
+
+
 # --- the questions ------------------------------------------------------------------------------
 
 def _lesson(lesson: str, *items) -> tuple[Question, ...]:
@@ -625,6 +641,28 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
         "When is a classical method still the right choice? Give two reasons this lesson measured.",
         "The real photos' reference masks were made with GrabCut plus corrections. How does that bias the "
         "comparison?",
+    ),
+    "08": _lesson(
+        "08",
+        ("One machine cuts out 2 photos a second after a 10 s start-up. How many seconds until the last of 1,000 "
+         "photos is done?",
+         Number(_seconds_for_a_thousand, 0.5, why="the start-up, then n / rate: 10 + 1000 / 2",
+                mistakes=((lambda: 500.0, "the start-up counts too: the model loads before the first photo"),))),
+        ("Dynamic-range int8 stores each weight in one byte instead of float32's four. About how many times "
+         "smaller is the file (ignoring the graph's own bytes)?",
+         Number(_int8_shrink, 0.01, why="4 bytes per weight become 1")),
+        ("A batch of 20 files, 4 of them corrupt: what exit status does `course-cutout` return?",
+         Exact(_exit_status_with_failures, why="0 means every photo was cut out; 1 says some failed, and "
+                                               "report.csv says which and why",
+               mistakes=((lambda: 2, "2 is for a usage error (a wrong option), not for bad photos"),))),
+        "Why is every output written to a temporary file and then renamed? What could a reader find after a kill "
+        "without it?",
+        "Why must the Dask run use the plain run's chunks (and thread count) to write byte-identical files?",
+        "Which step dominated the time per photo at the largest size you measured, and what would you change "
+        "first?",
+        "The int8 model is a quarter of the float32 file. Why was it not faster on this CPU, and where would it be?",
+        "From section 4's measured rates: what does a million photos cost with GrabCut and with the CNN on ten "
+        "machines? Which would you run on your catalogue, given section 2's scores on real photos?",
     ),
 }
 """Every lesson's review questions, by lesson id ("00", "04b", …), numbered from 1."""

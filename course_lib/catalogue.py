@@ -1,0 +1,322 @@
+"""A whole catalogue: which photos, where each output goes, running them in chunks, and the report.
+
+``course-cutout`` is these four steps around :func:`course_lib.cutout.process_chunk`:
+
+1. :func:`find_inputs` — files, folders (recursively) and glob patterns to a
+   sorted list of photos, each with the output name it will get;
+2. :func:`plan` — one :class:`Entry` per photo: a job to run, or a row decided
+   already (the output exists and ``resume`` says skip it; the output exists
+   and may not be replaced; two photos would write the same file);
+3. :func:`run` — the jobs in chunks (:func:`chunks`: the same chunks for the
+   plain run and the Dask run, so both write the same bytes), stopped cleanly
+   by Ctrl-C;
+4. :func:`write_report` — ``report.csv`` and ``report.json``, one row per
+   photo, written atomically, also after an interruption.
+
+Report rows have :data:`REPORT_FIELDS`; ``status`` is one of :data:`STATUSES`.
+
+>>> rows = [{"status": "ok"}, {"status": "skipped"}]
+>>> exit_code(rows), exit_code(rows + [{"status": "failed"}]), exit_code(rows, interrupted=True)
+(0, 1, 130)
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from course_lib import cutout, imageio
+
+__all__ = ["STATUSES", "REPORT_FIELDS", "REPORT_NAMES", "Entry", "RunResult", "find_inputs", "plan", "chunks",
+           "run", "interrupted_row", "summarise", "exit_code", "write_report", "read_report", "format_report"]
+
+STATUSES = {
+    "ok": "cut out and written",
+    "failed": "not cut out: the error column says why",
+    "exists": "not cut out: the output exists and --overwrite was not given",
+    "skipped": "not cut out again: --resume found its output complete",
+    "interrupted": "not reached: the run was stopped (Ctrl-C); --resume continues it",
+}
+"""Every status a report row can have, with what it means."""
+
+REPORT_FIELDS = ["file", "status", "seconds", "object_fraction", "output", "mask", "error",
+                 *(f"{stage}_s" for stage in cutout.STAGES)]
+"""The report's columns, in order."""
+
+REPORT_NAMES = ("report.csv", "report.json")
+"""The report's two files, written into the output folder."""
+
+
+@dataclass
+class Entry:
+    """One input photo: a :class:`course_lib.cutout.Job` to run, or its report row, already decided."""
+
+    source: Path
+    job: cutout.Job | None = None
+    row: dict | None = None
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` did: one row per entry (in the entries' order), wall seconds, and whether Ctrl-C stopped it."""
+
+    rows: list[dict]
+    seconds: float
+    interrupted: bool = False
+
+
+def _is_glob(text: str) -> bool:
+    return any(ch in text for ch in "*?[")
+
+
+def _glob_base(pattern: str) -> Path:
+    """Return the leading folders of a glob pattern that hold no wildcard (``shop/**/*.jpg`` → ``shop``)."""
+    parts = Path(pattern).parts
+    fixed = [part for part in parts[:next((k for k, part in enumerate(parts) if _is_glob(part)), len(parts))]]
+    return Path(*fixed) if fixed else Path(".")
+
+
+def _walk(folder: Path, exclude: Path | None) -> tuple[list[Path], list[Path]]:
+    """Return (image files, folders named like images) under ``folder``, sorted; hidden entries are skipped."""
+    files, odd = [], []
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        root_path = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and (exclude is None or (root_path / d).resolve() != exclude))
+        odd += [root_path / d for d in dirs if Path(d).suffix.lower() in imageio.IMAGE_SUFFIXES]
+        files += [root_path / n for n in sorted(names)
+                  if not n.startswith(".") and Path(n).suffix.lower() in imageio.IMAGE_SUFFIXES]
+    return files, odd
+
+
+def find_inputs(inputs: Iterable[str | os.PathLike], *, exclude: str | os.PathLike | None = None
+                ) -> list[tuple[Path, Path]]:
+    """Return ``(photo, output stem)`` pairs for files, folders and glob patterns, in a stable order.
+
+    A file keeps its name (``shop/a.jpg`` → ``a``); the photos of a folder keep
+    their path inside it (``shop/`` holding ``bags/b.png`` → ``bags/b``), and so do
+    those a pattern matches, below its fixed folders (``shop/**/*.jpg``). Image
+    files are those ending in :data:`course_lib.imageio.IMAGE_SUFFIXES`; hidden
+    files and the ``exclude`` folder (the output folder, when it lies inside an
+    input) are left out. A folder named like an image (``x.jpg/``) is listed as
+    an input too, so the report says what it is. A path that does not exist, or
+    a pattern that matches nothing, is listed as it is: it becomes a report row.
+    """
+    exclude_path = Path(exclude).resolve() if exclude is not None else None
+    found: list[tuple[Path, Path]] = []
+    seen: set[Path] = set()
+
+    def add(path: Path, stem: Path) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            found.append((path, stem))
+
+    for item in inputs:
+        text = os.fspath(item)
+        matches = sorted(Path(m) for m in glob.glob(text, recursive=True)) if _is_glob(text) else [Path(text)]
+        if not matches:
+            found.append((Path(text), Path(Path(text).stem or "input")))
+            continue
+        for path in matches:
+            if path.is_dir() and path.suffix.lower() not in imageio.IMAGE_SUFFIXES:
+                files, odd = _walk(path, exclude_path)
+                for file in sorted(files + odd):
+                    rel = file.relative_to(path)
+                    add(file, rel.with_suffix(""))
+            else:
+                # a file keeps its name; one matched by a pattern keeps its path below the pattern's fixed folders
+                stem = path.relative_to(_glob_base(text)).with_suffix("") if _is_glob(text) else Path(path.stem)
+                add(path, stem)
+                if path.is_dir():                                   # x.jpg/ : reported, and walked
+                    files, odd = _walk(path, exclude_path)
+                    for file in sorted(files + odd):
+                        add(file, Path(path.stem) / file.relative_to(path).with_suffix(""))
+    return found
+
+
+def _outputs_complete(job: cutout.Job) -> bool:
+    return cutout.output_is_complete(job.output) and (job.mask is None or cutout.output_is_complete(job.mask))
+
+
+def plan(inputs: Iterable[tuple[Path, Path]], out_dir: str | os.PathLike, spec: cutout.OutputSpec, *,
+         overwrite: bool = False, resume: bool = False) -> list[Entry]:
+    """Return one :class:`Entry` per input of :func:`find_inputs`, deciding what needs no work.
+
+    - an output that exists: replaced with ``overwrite``; with ``resume``,
+      skipped when it is complete (it decodes to its last pixel) and redone
+      when it is not; otherwise left alone (status ``exists``);
+    - two photos that would write the same output: the second one fails, naming the first;
+    - a folder named like an image, or a path that does not exist: fails, saying so.
+    """
+    out_dir = Path(out_dir)
+    entries: list[Entry] = []
+    claimed: dict[Path, Path] = {}
+    for source, stem in inputs:
+        job = cutout.Job(source, out_dir / stem.with_name(stem.name + spec.suffix),
+                         out_dir / stem.with_name(stem.name + ".mask.png") if spec.mask else None)
+        blank = cutout.report_row(job)
+        if not source.exists():
+            what = "matches no file" if _is_glob(str(source)) else "does not exist"
+            entries.append(Entry(source, row={**blank, "error": f"{source} {what}"}))
+            continue
+        if source.is_dir():
+            entries.append(Entry(source, row={**blank, "error": f"{source} is a folder, not an image file"}))
+            continue
+        if any(p is not None and p.resolve() == source.resolve() for p in (job.output, job.mask)):
+            entries.append(Entry(source, row={**blank, "error": f"the output of {source} would replace the photo "
+                                              "itself: choose another --out folder"}))
+            continue
+        taken = [claimed[p] for p in (job.output, job.mask) if p is not None and p in claimed]
+        if taken:
+            entries.append(Entry(source, row={**blank, "error": f"{source} would write {job.output.name}, "
+                                              f"like {taken[0]}: rename one of them"}))
+            continue
+        claimed.update({p: source for p in (job.output, job.mask) if p is not None})
+        existing = [p for p in (job.output, job.mask) if p is not None and p.exists()]
+        if not existing or overwrite:
+            entries.append(Entry(source, job=cutout.Job(job.source, job.output, job.mask, replace=overwrite)))
+        elif resume and _outputs_complete(job):
+            entries.append(Entry(source, row={**blank, "status": "skipped", "output": str(job.output),
+                                              "mask": str(job.mask or "")}))
+        elif resume:                                   # incomplete (not written by this tool): do it again
+            entries.append(Entry(source, job=cutout.Job(job.source, job.output, job.mask, replace=True)))
+        else:
+            entries.append(Entry(source, row={**blank, "status": "exists", "output": str(existing[0]),
+                                              "error": f"{existing[0]} already exists: --overwrite replaces it, "
+                                                       "--resume skips it"}))
+    return entries
+
+
+def chunks(entries: list[Entry], batch_size: int) -> list[list[int]]:
+    """Return the indices of the entries that have a job, in groups of ``batch_size``, in order.
+
+    The plain run and the Dask run use the same groups: a network's output can
+    depend (in its last bits) on which photos share a batch.
+
+    >>> chunks([Entry(Path("a"), job=1), Entry(Path("b"), row={}), Entry(Path("c"), job=2), Entry(Path("d"), job=3)], 2)
+    [[0, 2], [3]]
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    todo = [i for i, e in enumerate(entries) if e.job is not None]
+    return [todo[k:k + batch_size] for k in range(0, len(todo), batch_size)]
+
+
+def interrupted_row(entry: Entry) -> dict:
+    """Return the report row of an entry the run did not reach."""
+    return {**cutout.report_row(entry.job), "status": "interrupted", "error": "not processed: the run was interrupted"}
+
+
+def run(entries: list[Entry], settings: cutout.RunSettings, *, batch_size: int | None = None,
+        on_rows: Callable[[list[dict]], None] | None = None, clock: Callable[[], float] = time.perf_counter
+        ) -> RunResult:
+    """Run every job of ``entries`` in this process, a chunk at a time; Ctrl-C stops it between or inside chunks.
+
+    ``on_rows(rows)`` is called after each chunk (a progress bar). After an
+    interruption the rows of jobs not finished say ``interrupted``; an output
+    never exists half-written (see :func:`course_lib.cutout.process_chunk`).
+    """
+    batch_size = batch_size or cutout.METHODS[settings.method].batch_size
+    rows = [e.row for e in entries]
+    start, interrupted = clock(), False
+    try:
+        for chunk in chunks(entries, batch_size):
+            done = cutout.process_chunk([entries[i].job for i in chunk], settings)
+            for i, row in zip(chunk, done):
+                rows[i] = row
+            if on_rows is not None:
+                on_rows(done)
+    except KeyboardInterrupt:
+        interrupted = True
+    rows = [row if row is not None else interrupted_row(e) for row, e in zip(rows, entries)]
+    return RunResult(rows, clock() - start, interrupted)
+
+
+def summarise(result: RunResult, **about) -> dict:
+    """Return the report's summary: counts by status, seconds, images per second (of those cut out), and ``about``."""
+    counts = {status: sum(r["status"] == status for r in result.rows) for status in STATUSES}
+    return {**about, "photos": len(result.rows), **counts, "seconds": round(result.seconds, 3),
+            "images_per_second": round(counts["ok"] / result.seconds, 3) if result.seconds > 0 else None,
+            "interrupted": result.interrupted, "exit_code": exit_code(result.rows, result.interrupted)}
+
+
+def exit_code(rows: list[dict], interrupted: bool = False) -> int:
+    """Return the tool's exit status: 0 all cut out (or skipped), 1 some failed or exist, 130 interrupted."""
+    if interrupted:
+        return 130
+    return 0 if all(r["status"] in ("ok", "skipped") for r in rows) else 1
+
+
+def _csv_text(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=REPORT_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else round(row[k], 4) if isinstance(row.get(k), float)
+                             else row.get(k)) for k in REPORT_FIELDS})
+    return buffer.getvalue()
+
+
+def write_report(folder: str | os.PathLike, rows: list[dict], summary: dict) -> tuple[Path, Path]:
+    """Write ``report.csv`` (the rows) and ``report.json`` (summary and rows) into ``folder``; return both paths.
+
+    Each is written atomically and replaces the previous run's report.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path, json_path = (folder / name for name in REPORT_NAMES)
+    imageio.write_atomic(csv_path, _csv_text(rows).encode("utf-8"), overwrite=True)
+    document = {"summary": summary, "statuses": STATUSES,
+                "rows": [{k: row.get(k) for k in REPORT_FIELDS} for row in rows]}
+    imageio.write_atomic(json_path, (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
+                         overwrite=True)
+    return csv_path, json_path
+
+
+def read_report(folder: str | os.PathLike) -> dict:
+    """Return ``report.json`` of ``folder``: ``{"summary": …, "statuses": …, "rows": […]}``."""
+    path = Path(folder) / REPORT_NAMES[1]
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no report at {path}: run course-cutout with --out {folder} first") from None
+
+
+def format_report(rows: list[dict], relative_to: str | os.PathLike | None = None, *, width: int = 70) -> str:
+    """Return report rows as a text table: file, status, seconds, object fraction, and the error (cut to ``width``).
+
+    Paths are shown relative to ``relative_to`` when they lie inside it.
+
+    >>> print(format_report([{"file": "/p/a.png", "status": "ok", "seconds": 0.25, "object_fraction": 0.3,
+    ...                       "error": ""}], "/p"))
+    file    status     seconds  object  error
+    a.png   ok           0.250   0.300
+    """
+    def short(path: str) -> str:
+        if relative_to is not None and path:
+            try:
+                return Path(path).relative_to(relative_to).as_posix()
+            except ValueError:
+                pass
+        return path
+
+    names = [short(r["file"]) for r in rows]
+    name_width = max([len("file"), *map(len, names)]) + 2
+    lines = [f"{'file':{name_width}s}{'status':11s}{'seconds':>7s}{'object':>8s}  error"]
+    for name, row in zip(names, rows):
+        fraction = row.get("object_fraction")
+        error = row.get("error") or ""
+        if relative_to is not None:
+            error = error.replace(f"{Path(relative_to)}/", "")
+        error = error if len(error) <= width else error[: width - 1] + "…"
+        lines.append(f"{name:{name_width}s}{row['status']:11s}{float(row.get('seconds') or 0):7.3f}"
+                     f"{'' if fraction is None else f'{float(fraction):8.3f}':>8s}  {error}".rstrip())
+    return "\n".join(lines)
