@@ -37,6 +37,17 @@ Lessons 04–07: the U-Net and what follows it
     ``pipeline``          a postprocessing chain as data: built, traced, saved, ablated
     ``evaluate``          scoring methods on a split or a folder of your own photos
     ``checks``            the exercises' self-checks
+    ``quiz``              the review questions at the end of every lesson, with a self-check where one answer is right
+
+Lesson 08: deployment and speed
+    ``cutout``            one photo file in, one cut-out file out: the per-photo work of ``course-cutout``
+    ``catalogue``         a folder of photos: inputs, output names, the run in chunks, the report
+    ``cli``               the ``course-cutout`` command (Typer + Rich)
+    ``export``            the U-Net as TensorFlow Lite (float32, float16, int8) and running it
+    ``scale_out``         the same work on a Dask cluster, and what a million photos cost
+
+Lessons 09–10: errata, and your own photos
+    ``glossary``          the zh/en glossary of every technical term (``data/glossary.csv``)
 
 The ipywidgets layer (``course_lib.views``)
     ``views.controls``, ``views.picker``, ``views.classical_panels``,
