@@ -48,6 +48,8 @@ Lesson 08: deployment and speed
 
 Lessons 09–10: errata, and your own photos
     ``glossary``          the zh/en glossary of every technical term (``data/glossary.csv``)
+    ``finetune``          fine-tune a U-Net on your labelled photos: the ``course-finetune`` command
+    ``hybrid``            the CNN's probabilities as GrabCut's starting labels: no box needed
 
 The ipywidgets layer (``course_lib.views``)
     ``views.controls``, ``views.picker``, ``views.classical_panels``,

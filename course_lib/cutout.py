@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from course_lib import classical, imageio, pipeline, postprocess
+from course_lib import classical, hybrid, imageio, pipeline, postprocess
 from course_lib.validate import as_alpha, as_rgb
 
 __all__ = ["Segmenter", "Method", "cnn_segmenter", "classical_segmenter", "METHODS", "load_segmenter",
@@ -120,11 +120,10 @@ METHODS: dict[str, Method] = {
                   cnn_segmenter, uses_model=True, batch_size=8),
     **{name: Method(f"lesson 01's {name} (classical.{function.__name__}, default parameters)",
                     classical_segmenter(name)) for name, function in classical.METHODS.items()},
-    # a CNN-seeded method is one line, e.g. (course_lib.hybrid):
-    # "hybrid": Method("CNN + GrabCut", functools.partial(cnn_segmenter, refine=hybrid.hybrid_alpha),
-    #                  uses_model=True, batch_size=8),
+    "hybrid": Method("the CNN's probability as GrabCut's starting labels, no box (course_lib.hybrid; lesson 10)",
+                     functools.partial(cnn_segmenter, refine=hybrid.hybrid_alpha), uses_model=True, batch_size=8),
 }
-"""The methods ``--method`` accepts, by name: ``cnn`` (the default) and every classical method."""
+"""The methods ``--method`` accepts, by name: ``cnn`` (the default), every classical method, and ``hybrid``."""
 
 _LOADED: dict[tuple, Segmenter] = {}
 

@@ -1,13 +1,18 @@
-"""Choose the image the panels work on: a dataset sample by difficulty, a shipped photo, or an upload.
+"""Choose the image the panels work on (a dataset sample, a shipped photo, an upload) and the model that reads it.
 
-A bad upload gets a message in the panel that names the file and the reason
-(:class:`course_lib.imageio.ImageLoadError`), never a traceback.
+:class:`ImagePicker` picks the photo; :class:`CheckpointPicker` loads another
+U-Net checkpoint (a path, or an uploaded ``.keras`` file), e.g. one
+``course-finetune`` wrote (lesson 10). A bad upload of either kind gets a
+message in the panel that names the file and the reason, never a traceback.
 """
 
 from __future__ import annotations
 
 import html
+import os
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
@@ -15,7 +20,7 @@ import numpy as np
 from course_lib.imageio import DEFAULT_MAX_PIXELS, ImageLoadError, decode_image
 from course_lib.views.controls import error_html
 
-__all__ = ["ImagePicker"]
+__all__ = ["ImagePicker", "CheckpointPicker"]
 
 
 class ImagePicker:
@@ -99,4 +104,65 @@ class ImagePicker:
             return False
         self.message.value = f"{html.escape(name)}: {rgb.shape[1]}×{rgb.shape[0]} pixels, no ground truth"
         self.on_pick(rgb, None, name)
+        return True
+
+
+class CheckpointPicker:
+    """Load a U-Net checkpoint (``.keras``) from a path or an upload and hand it to ``on_model(model, label)``.
+
+    The file is loaded with :func:`course_lib.inference.load_pretrained`
+    (``safe_mode=True``: a checkpoint cannot run code of its own). A file that is
+    not a Keras model, or a model whose output is not the two-channel softmax
+    (background, object) of the kit's U-Nets, gets a message naming it.
+    """
+
+    def __init__(self, on_model: Callable, *, placeholder: str = "build/finetune/my_photos/model.keras"):
+        self.on_model = on_model
+        self.path = W.Text(placeholder=placeholder, description="checkpoint", layout=W.Layout(width="420px"))
+        self.load_button = W.Button(description="load")
+        self.upload = W.FileUpload(accept=".keras", multiple=False, description="upload a .keras")
+        self.message = W.HTML()
+        self.load_button.on_click(lambda _: self.load_path(self.path.value))
+        self.upload.observe(self._upload_changed, names="value")
+        self.widget = W.VBox([W.HBox([self.path, self.load_button, self.upload]), self.message])
+
+    def load_path(self, path) -> bool:
+        """Load the checkpoint at ``path`` and hand it on; on failure show why. Returns success."""
+        text = str(path).strip()
+        if not text:
+            self.message.value = error_html("type the path of a .keras checkpoint first")
+            return False
+        return self._load(Path(text).expanduser(), text)
+
+    def handle_upload(self, name: str, data: bytes) -> bool:
+        """Load an uploaded checkpoint's bytes (via a temporary file) and hand it on. Returns success."""
+        handle, tmp = tempfile.mkstemp(suffix=".keras")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            return self._load(Path(tmp), name)
+        finally:
+            os.unlink(tmp)
+
+    def _upload_changed(self, change):
+        files = change["new"]
+        if files:
+            self.handle_upload(files[0]["name"], bytes(files[0]["content"]))
+
+    def _load(self, path: Path, label: str) -> bool:
+        from course_lib.inference import load_pretrained
+
+        try:
+            if path.suffix != ".keras":
+                raise ValueError("a checkpoint is a .keras file (course-finetune writes model.keras)")
+            model = load_pretrained(path)
+            channels = model.output_shape[-1] if not isinstance(model.output_shape, list) else None
+            if channels != 2:
+                raise ValueError(f"its output has {channels} channels; the kit's U-Nets end in 2 "
+                                 "(background, object)")
+        except Exception as exc:  # any unreadable file: a message in the panel, not a traceback
+            self.message.value = error_html(f"{label} cannot be used: {type(exc).__name__}: {exc}")
+            return False
+        self.message.value = f"using {html.escape(label)} ({model.count_params():,} parameters)"
+        self.on_model(model, label)
         return True

@@ -8,9 +8,13 @@ slider means here what it meant there:
   message naming it, not a traceback);
 - left: a classical method family (dropdown) with its sliders — lesson 01's
   :class:`course_lib.views.classical_panels.MethodPanel`;
-- right: the U-Net's object probability, a threshold, and lesson 06's
-  postprocessing chain — :class:`course_lib.views.postprocess_panels.PostprocessPanel`,
-  whose sliders describe a :class:`course_lib.pipeline.Pipeline`;
+- right: the U-Net's object probability — or, as the method, lesson 10's
+  hybrid (:func:`course_lib.hybrid.hybrid_alpha`: the probability seeds GrabCut) —
+  a threshold, and lesson 06's postprocessing chain —
+  :class:`course_lib.views.postprocess_panels.PostprocessPanel`, whose sliders
+  describe a :class:`course_lib.pipeline.Pipeline`; under it a
+  :class:`course_lib.views.picker.CheckpointPicker` swaps in another checkpoint
+  (a path or an uploaded ``.keras`` file, e.g. one ``course-finetune`` wrote);
 - bottom: for each side the overlay, the cut-out on a checkerboard and on
   white, the error map (red: background kept, blue: product missed), and
   IoU, Dice, boundary F and MAE against the ground truth where there is one.
@@ -31,11 +35,15 @@ at once; the U-Net predicts on the full photo.
 (2, 1)
 >>> app.numbers["unet"] == metrics.scores(app.alpha["unet"], app.truth)
 True
+>>> app.controls["unet_method"].value = "hybrid"         # the probability seeds GrabCut
+>>> app.alpha["unet"].shape == app.rgb.shape[:2]
+True
 """
 
 from __future__ import annotations
 
 import html
+import os
 import time
 
 import cv2
@@ -43,18 +51,22 @@ import ipywidgets as W
 import numpy as np
 
 from course_lib import metrics, viz
-from course_lib.inference import AlphaCache
+from course_lib.hybrid import hybrid_alpha
+from course_lib.inference import AlphaCache, load_pretrained
 from course_lib.pipeline import Pipeline, Step
 from course_lib.validate import as_alpha, as_rgb
 from course_lib.views.classical_panels import FAMILIES, MethodPanel
 from course_lib.views.controls import dropdown, fit_for_panel, float_slider, join_with_gaps, png_bytes
-from course_lib.views.picker import ImagePicker
+from course_lib.views.picker import CheckpointPicker, ImagePicker
 from course_lib.views.postprocess_panels import PostprocessPanel
 
-__all__ = ["SIDES", "comparison_strip", "score_line", "Studio", "course_studio"]
+__all__ = ["SIDES", "UNET_METHODS", "comparison_strip", "score_line", "Studio", "course_studio"]
 
 SIDES = ("classical", "unet")
 """The two sides of the studio, as keys of ``studio.scores``, ``studio.alpha`` and ``studio.redraws``."""
+
+UNET_METHODS = {"unet": "U-Net alone", "hybrid": "U-Net → GrabCut (hybrid)"}
+"""What the right side starts from: the U-Net's probability, or the hybrid's alpha (lesson 10)."""
 
 def _legend_html() -> str:
     swatch = ("<span style='display:inline-block;width:12px;height:12px;background:rgb{};"
@@ -90,8 +102,9 @@ class Studio:
     ----------
     split : :class:`course_lib.datasets.Split`
         Where the picker's dataset samples come from (by difficulty).
-    model : Keras model or :class:`~course_lib.inference.AlphaCache`
-        The U-Net (e.g. :func:`course_lib.inference.load_pretrained`); a model
+    model : Keras model, :class:`~course_lib.inference.AlphaCache`, or path
+        The U-Net (e.g. :func:`course_lib.inference.load_pretrained`), or the
+        path of a ``.keras`` checkpoint (a fine-tuned one: lesson 10); a model
         is wrapped in an ``AlphaCache``, so each photo is predicted once.
     demo : {name: (rgb, mask or None)}, optional
         Shipped photos (:func:`course_lib.demo.demo_mapping`).
@@ -101,7 +114,9 @@ class Studio:
         Where the U-Net's probability becomes a mask (the chain's first step).
 
     What tests and notebooks can reach: ``picker`` (the
-    :class:`~course_lib.views.picker.ImagePicker`), ``controls`` (``"family"``,
+    :class:`~course_lib.views.picker.ImagePicker`), ``checkpoint`` (the
+    :class:`~course_lib.views.picker.CheckpointPicker`), ``use_model(model, label)``,
+    ``controls`` (``"family"``, ``"unet_method"`` (a key of :data:`UNET_METHODS`),
     ``"threshold"``, and the postprocessing sliders by their names in
     ``PostprocessPanel``), ``classical_panel`` (the current ``MethodPanel``, its
     sliders in ``classical_panel.controls``), ``postprocess_panel``,
@@ -117,6 +132,9 @@ class Studio:
             raise ValueError(f"family={family!r} is not one of {tuple(FAMILIES)}")
         if len(split) == 0:
             raise ValueError("split is empty: the studio needs at least one sample to start on")
+        self.model_label = "the kit's U-Net"
+        if isinstance(model, (str, os.PathLike)):
+            self.model_label, model = os.fspath(model), load_pretrained(model)
         self.unet_alpha = model if isinstance(model, AlphaCache) else AlphaCache(model)
         self.redraws = {side: 0 for side in SIDES}
         self.alpha: dict[str, np.ndarray | None] = {side: None for side in SIDES}
@@ -138,6 +156,7 @@ class Studio:
         self.postprocess_panel = PostprocessPanel(self.rgb, self._unet_probability(), self.truth)
         self.controls = {
             "family": dropdown("method", [(f.title, name) for name, f in FAMILIES.items()], family),
+            "unet_method": dropdown("method", [(title, key) for key, title in UNET_METHODS.items()], "unet"),
             "threshold": float_slider("threshold", threshold, 0.01, 0.99, 0.01),
             **self.postprocess_panel.controls,
         }
@@ -146,10 +165,13 @@ class Studio:
         self._show_family(family)
         self.controls["family"].observe(lambda change: self._family_changed(), names="value")
         self.controls["threshold"].observe(lambda change: self.redraw_unet(), names="value")
+        self.controls["unet_method"].observe(lambda change: self.redraw_unet(), names="value")
         for control in self.postprocess_panel.controls.values():   # after the panel's own observer: it runs first
             control.observe(lambda change: self._show("unet"), names="value")
 
         self.picker = ImagePicker(split, self._on_pick, demo)
+        self.checkpoint = CheckpointPicker(self.use_model)
+        self.model_html = W.HTML(self._model_text())
         self.widget = self._layout()
         self.redraw_unet()
         self.image_label.value = f"<b>image:</b> {html.escape(split.name)} #0"
@@ -164,6 +186,7 @@ class Studio:
             t = as_alpha(truth, "truth", self.full_rgb.shape[:2])
             self.truth = np.clip(cv2.resize(t, self.rgb.shape[1::-1], interpolation=cv2.INTER_AREA), 0, 1)
         self._probability = None
+        self._hybrid = None
 
     def _unet_probability(self) -> np.ndarray:
         """The U-Net's object probability at panel size (predicted on the full photo, once per photo)."""
@@ -171,6 +194,27 @@ class Studio:
             full = self.unet_alpha(self.full_rgb)
             self._probability = np.clip(cv2.resize(full, self.rgb.shape[1::-1], interpolation=cv2.INTER_AREA), 0, 1)
         return self._probability
+
+    def _right_input(self) -> np.ndarray:
+        """What the threshold cuts: the U-Net's probability, or the hybrid's alpha (computed once per photo)."""
+        if self.controls["unet_method"].value != "hybrid":
+            return self._unet_probability()
+        if self._hybrid is None:
+            self._hybrid = hybrid_alpha(self.rgb, self._unet_probability())
+        return self._hybrid
+
+    def use_model(self, model, label: str = "a checkpoint") -> None:
+        """Use another U-Net from now on (a Keras model, an ``AlphaCache`` or a ``.keras`` path); redraw its side."""
+        if isinstance(model, (str, os.PathLike)):
+            label, model = os.fspath(model), load_pretrained(model)
+        self.unet_alpha = model if isinstance(model, AlphaCache) else AlphaCache(model)
+        self.model_label = str(label)
+        self._probability = self._hybrid = None
+        self.model_html.value = self._model_text()
+        self.redraw_unet()
+
+    def _model_text(self) -> str:
+        return f"<small>model: {html.escape(self.model_label)}</small>"
 
     def _on_pick(self, rgb, truth, label) -> None:
         """The picker's callback: the new photo goes to both sides."""
@@ -220,8 +264,8 @@ class Studio:
         return Pipeline((first,) + chain.steps[1:])
 
     def redraw_unet(self) -> None:
-        """Re-threshold the cached U-Net probability and run the chain (the panel does), then draw."""
-        mask = (self._unet_probability() >= self.controls["threshold"].value).astype(np.float32)
+        """Re-threshold the cached U-Net probability (or hybrid alpha) and run the chain (the panel does), then draw."""
+        mask = (self._right_input() >= self.controls["threshold"].value).astype(np.float32)
         # The panel binarises at 0.5 first; a mask already cut at the threshold makes that the threshold's cut.
         self.postprocess_panel.set_image(self.rgb, mask, self.truth)
         self._show("unet")
@@ -259,7 +303,8 @@ class Studio:
         left = W.VBox([W.HTML("<b>Classical method</b> (lesson 01)"), self.controls["family"],
                        self.classical_controls], layout=W.Layout(**box))
         right = W.VBox([W.HTML("<b>U-Net</b>: P(object) ≥ threshold, then lesson 06's chain"),
-                        self.controls["threshold"], W.VBox(list(self.postprocess_panel.controls.values()))],
+                        self.model_html, self.controls["unet_method"], self.controls["threshold"],
+                        W.VBox(list(self.postprocess_panel.controls.values()))],
                        layout=W.Layout(**box))
         bottom = W.VBox([
             self.image_label, W.HTML(_legend_html()),
@@ -269,18 +314,17 @@ class Studio:
             self.status["unet"],
         ])
         return W.VBox([W.HTML("<h3>Comparison studio: classical vs U-Net</h3>"), self.picker.widget,
-                       self.message, W.HBox([left, right]), bottom])
+                       self.checkpoint.widget, self.message, W.HBox([left, right]), bottom])
 
 
 def course_studio(*, limit: int | None = None, model=None) -> Studio:
     """Return the studio on the kit's test split, the shipped demo photos and the shipped U-Net.
 
     ``limit`` samples of the test split (default: 30 in fast mode, 300 in full
-    mode); ``model`` defaults to :func:`course_lib.inference.load_pretrained`.
+    mode); ``model`` (a Keras model or a ``.keras`` path, e.g. a fine-tuned
+    checkpoint) defaults to :func:`course_lib.inference.load_pretrained`.
     """
     from course_lib import datasets, demo
     from course_lib.config import pick
-    from course_lib.inference import load_pretrained
-
     split = datasets.load_split("test", limit=limit or pick(fast=30, full=300), progress=False)
     return Studio(split, load_pretrained() if model is None else model, demo=demo.demo_mapping())

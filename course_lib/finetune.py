@@ -1,0 +1,802 @@
+"""Fine-tune the U-Net on your own labelled photos: pairs in; a checkpoint, its card and a before/after report out.
+
+The steps, each a function a lesson or a script can call on its own:
+
+1. :func:`read_pairs` — the photos and masks of a folder as the annotation tool
+   writes them (``name.jpg`` + ``masks/name.png``, photos at the top or in the
+   folder ``annotations.json`` names); a bad or unmatched file is reported, never fatal;
+2. :func:`group_split` — the held-out photos, chosen by **group** (a scene, a
+   product), so photos of one group never land on both sides; groups come from
+   a CSV column (:func:`groups_from_csv`) or a file-name prefix (:func:`groups_from_prefix`);
+3. :func:`finetune` — from a trained model, batches that mix augmented real
+   pairs (:func:`augment_pair`) with generated samples
+   (:func:`course_lib.synth_scenes.training_pair`) at ``generated_share``;
+   held-out IoU measured every few steps, the best weights kept, early stop;
+4. :func:`before_after` and :func:`write_outputs` — IoU, boundary F and MAE per
+   held-out photo before and after, the worst cases as a picture, the new
+   checkpoint and its model card, in a folder of its own.
+
+``course-finetune PAIRS_DIR`` (:func:`main`) does all four; it never writes
+over the shipped model, nor over an existing output without ``--overwrite``.
+
+>>> groups_from_prefix(["mug_1.jpg", "mug_2.jpg", "vase.png"])
+{'mug_1.jpg': 'mug', 'mug_2.jpg': 'mug', 'vase.png': 'vase'}
+>>> train, val = group_split(["a1", "a2", "b1", "c1"], {"a1": "a", "a2": "a", "b1": "b", "c1": "c"},
+...                          val_fraction=0.25, seed=0)
+>>> sorted(train + val), len(val) >= 1
+(['a1', 'a2', 'b1', 'c1'], True)
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Optional
+
+import cv2
+import numpy as np
+import typer
+
+from course_lib import metrics
+from course_lib.annotate import ANNOTATIONS_FILE, MASKS_FOLDER, AnnotationStore, load_mask
+from course_lib.imageio import IMAGE_SUFFIXES, ImageLoadError, load_image, save_png
+from course_lib.inference import MODEL_PATH, WORK_SIZE, letterbox
+from course_lib.validate import as_mask, as_number, as_rgb
+
+__all__ = ["GENERATED_SHARE", "DEFAULT_STEPS", "LEARNING_RATE", "Pair", "read_pairs", "groups_from_csv",
+           "groups_from_prefix", "group_split", "augment_pair", "generated_pair", "held_out_scores",
+           "held_out_loss", "FinetuneResult", "finetune", "before_after", "summary_table", "worst_cases_picture",
+           "write_outputs", "write_checkpoint", "check_output_folder", "finetune_folder", "EXAMPLES", "app", "main"]
+
+GENERATED_SHARE = 0.5
+"""Share of each batch drawn from the generator rather than your photos: the best of 0, 0.25 and 0.5 in
+``scripts/learning_curve.py``'s ``mix`` section (``data/models/learning_curve.json``, measured on ``dev`` photos
+only). Generated images keep the network from forgetting what it knew and from learning a few photos by heart."""
+
+DEFAULT_STEPS = 300
+"""Batches of 8 the command line trains for at most: about 6 minutes at 128² on 2 CPU cores."""
+
+LEARNING_RATE = 3e-4
+"""Adam's starting rate (cosine decay to 10 %): a tenth of the from-scratch rate, so a few photos nudge the weights."""
+
+GENERATED_SEED = 70_000_000
+"""Seeds of the generated training samples start here: images the shipped model's training stream never drew."""
+
+_PHOTO_COLUMNS = ("photo", "file", "filename", "name", "image")
+
+
+@dataclass
+class Pair:
+    """One labelled photo: ``rgb`` (H×W×3 uint8), ``mask`` (H×W bool, True = object), its ``name`` and ``group``."""
+
+    name: str
+    rgb: np.ndarray
+    mask: np.ndarray
+    group: str = ""
+
+    def __post_init__(self):
+        self.rgb = as_rgb(self.rgb, self.name)
+        self.mask = as_mask(self.mask, f"{self.name}'s mask", self.rgb.shape[:2])
+        self.group = self.group or Path(self.name).stem
+
+
+# --- 1. the folder ------------------------------------------------------------------------------
+
+
+def _image_files(folder: Path) -> list[str]:
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def read_pairs(folder: str | os.PathLike) -> tuple[list[Pair], list[tuple[str, str]]]:
+    """Return ``(pairs, problems)``: every usable photo + mask of ``folder``, and ``(file, reason)`` for the rest.
+
+    The photos are where ``annotations.json`` says (its ``"images"`` entry), else
+    in ``images/`` if there is one, else at the folder's top; the masks are
+    ``masks/<stem>.png``, black and white (:func:`course_lib.annotate.load_mask`).
+    A photo without a mask, a mask without a photo, two photos with one stem, a
+    file that is not an image, a mask of another size, a photo the annotator
+    skipped: each is reported with its reason and left out; nothing here raises
+    except a ``folder`` that does not exist.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder: give the folder the annotation tool wrote "
+                                f"(photos and {MASKS_FOLDER}/)")
+    problems: list[tuple[str, str]] = []
+    images = folder / "images" if (folder / "images").is_dir() else folder
+    skipped: set[str] = set()
+    if (folder / ANNOTATIONS_FILE).exists():
+        try:
+            store = AnnotationStore(folder)
+            images = store.images
+            skipped = {name for name, a in store.annotations.items() if a.status == "skipped"}
+        except (ValueError, FileNotFoundError) as exc:
+            problems.append((ANNOTATIONS_FILE, f"not read ({exc}); photos and masks are paired by name"))
+    masks_dir = folder / MASKS_FOLDER
+    if not masks_dir.is_dir():
+        problems.append((MASKS_FOLDER, f"{masks_dir} is missing: no photo has a mask"))
+    mask_files = {Path(name).stem: name for name in _image_files(masks_dir)}
+    pairs, seen = [], {}
+    for photo in _image_files(images):
+        stem = Path(photo).stem
+        if stem in seen:
+            problems.append((photo, f"same stem as {seen[stem]}: both would use {MASKS_FOLDER}/{stem}.png; rename one"))
+            continue
+        seen[stem] = photo
+        if photo in skipped:
+            problems.append((photo, "skipped in the annotation tool (no mask)"))
+            continue
+        if stem not in mask_files:
+            problems.append((photo, f"no mask {MASKS_FOLDER}/{stem}.png"))
+            continue
+        try:
+            rgb = load_image(images / photo)
+            mask = load_mask(masks_dir / mask_files[stem], rgb.shape[:2])
+        except ImageLoadError as exc:
+            problems.append((photo, str(exc)))
+            continue
+        pairs.append(Pair(photo, rgb, mask))
+    for stem, name in mask_files.items():
+        if stem not in seen:
+            problems.append((f"{MASKS_FOLDER}/{name}", "no photo with this stem"))
+    return pairs, problems
+
+
+# --- 2. groups and the held-out split ---------------------------------------------------------------
+
+
+def groups_from_prefix(names, separator: str = "_") -> dict[str, str]:
+    """Return ``{name: group}``: each file name's stem up to the first ``separator`` (``mug_2.jpg`` → ``mug``)."""
+    if not separator:
+        raise ValueError("separator is empty: give the character that ends the group's name, e.g. '_'")
+    return {name: Path(name).stem.split(separator, 1)[0] for name in names}
+
+
+def groups_from_csv(path: str | os.PathLike, column: str, names) -> tuple[dict[str, str], list[str]]:
+    """Return ``({name: group}, names not in the file)`` from a CSV with a photo column and a ``column``.
+
+    The photo column is the first of ``photo``, ``file``, ``filename``, ``name``,
+    ``image`` the header has; its values may be file names or stems. A photo the
+    file does not list is its own group.
+    """
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+            header = list(rows[0]) if rows else []
+    except OSError as exc:
+        raise ValueError(f"{path} cannot be read: {exc}") from None
+    if column not in header:
+        raise ValueError(f"{path} has no column {column!r}; its columns are {header}")
+    key = next((c for c in _PHOTO_COLUMNS if c in header), None)
+    if key is None:
+        raise ValueError(f"{path} names no photo column: add one of {list(_PHOTO_COLUMNS)} (its columns: {header})")
+    listed = {}
+    for row in rows:
+        listed[Path(row[key].strip()).name] = listed[Path(row[key].strip()).stem] = row[column].strip()
+    groups, missing = {}, []
+    for name in names:
+        group = listed.get(name, listed.get(Path(name).stem))
+        if not group:
+            missing.append(name)
+        groups[name] = group or Path(name).stem
+    return groups, missing
+
+
+def group_split(names, groups: dict, *, val_fraction: float = 0.2, seed: int = 0) -> tuple[list, list]:
+    """Return ``(train, held_out)`` names: whole groups are held out until ``val_fraction`` of the photos are.
+
+    Groups are drawn in a seeded random order; at least one group always stays
+    for training, and one group alone gives no held-out photos. Each list keeps
+    the order of ``names``.
+    """
+    names = list(names)
+    val_fraction = as_number(val_fraction, "val_fraction", low=0.0, high=0.9)
+    order = list(dict.fromkeys(groups.get(n, n) for n in names))
+    if len(order) < 2 or val_fraction == 0:
+        return names, []
+    size = {g: sum(groups.get(n, n) == g for n in names) for g in order}
+    target = max(1, round(val_fraction * len(names)))
+    held, count = set(), 0
+    for index in np.random.default_rng(seed).permutation(len(order)):
+        if count >= target or len(held) == len(order) - 1:
+            break
+        held.add(order[index])
+        count += size[order[index]]
+    return ([n for n in names if groups.get(n, n) not in held], [n for n in names if groups.get(n, n) in held])
+
+
+# --- 3. training data ------------------------------------------------------------------------------
+
+
+def _shrink(pair: Pair, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """The photo and mask (uint8 0/255) with the longer side at most ``side``: cropping them later is cheap."""
+    h, w = pair.mask.shape
+    scale = min(1.0, side / max(h, w))
+    mask = pair.mask.astype(np.uint8) * 255
+    if scale == 1.0:
+        return pair.rgb, mask
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return (cv2.resize(pair.rgb, size, interpolation=cv2.INTER_AREA),
+            cv2.resize(mask, size, interpolation=cv2.INTER_AREA))
+
+
+def augment_pair(rgb, mask, rng: np.random.Generator, size: int = WORK_SIZE, multiple: int = 16
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Return one augmented training view ``(x side×side×3 float32 in [0, 1], y side×side×1 float32)``.
+
+    A random crop (60–100 % of each side, same aspect), a mirror image half the
+    time, then the same letterbox as prediction
+    (:func:`course_lib.inference.letterbox`), then brightness, contrast and
+    saturation jitter. ``mask``: H×W bool, or uint8 0/255.
+
+    >>> x, y = augment_pair(np.zeros((30, 50, 3), np.uint8), np.ones((30, 50), bool), np.random.default_rng(0), 32)
+    >>> x.shape, y.shape, float(y.min())
+    ((32, 32, 3), (32, 32, 1), 1.0)
+    """
+    rgb = as_rgb(rgb)
+    mask = np.asarray(mask)
+    mask = mask.astype(np.uint8) * 255 if mask.dtype == bool else mask.astype(np.uint8)
+    h, w = mask.shape
+    crop = rng.uniform(0.6, 1.0)
+    ch, cw = max(2, round(h * crop)), max(2, round(w * crop))
+    y0, x0 = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+    rgb, mask = rgb[y0:y0 + ch, x0:x0 + cw], mask[y0:y0 + ch, x0:x0 + cw]
+    if rng.random() < 0.5:
+        rgb, mask = rgb[:, ::-1], mask[:, ::-1]
+    x, _ = letterbox(np.ascontiguousarray(rgb), size, multiple)
+    y, _ = letterbox(np.repeat(np.ascontiguousarray(mask)[:, :, None], 3, axis=2), size, multiple)
+    grey = x.mean(axis=2, keepdims=True)
+    x = grey + (x - grey) * rng.uniform(0.8, 1.2)                                  # saturation
+    x = (x - x.mean()) * rng.uniform(0.8, 1.2) + x.mean() + rng.uniform(-0.1, 0.1)  # contrast, brightness
+    return np.clip(x, 0.0, 1.0).astype(np.float32), (y[:, :, :1] >= 0.5).astype(np.float32)
+
+
+def generated_pair(index: int, size: int = WORK_SIZE, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Return generated sample ``index`` as ``(x float32 in [0, 1], y H×W×1)``, seeded from :data:`GENERATED_SEED`."""
+    from course_lib.synth_scenes import training_pair
+
+    rgb, alpha = training_pair(GENERATED_SEED + seed * 1_000_003 + index, size)
+    return rgb.astype(np.float32) / 255.0, alpha[:, :, None].astype(np.float32)
+
+
+def _letterboxed(pairs, size: int, multiple: int) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for p in pairs:
+        xs.append(letterbox(p.rgb, size, multiple)[0])
+        mask = np.repeat(p.mask[:, :, None].astype(np.uint8) * 255, 3, axis=2)
+        ys.append(letterbox(mask, size, multiple)[0][:, :, :1])
+    return np.stack(xs), np.stack(ys)
+
+
+def held_out_scores(model, pairs, size: int = WORK_SIZE) -> list[dict]:
+    """Return ``{"iou", "boundary_f", "mae"}`` per pair: the model's alpha at the photo's size against its mask."""
+    from course_lib.inference import predict_alpha_batch
+
+    alphas = predict_alpha_batch(model, [p.rgb for p in pairs], size=size, batch_size=8)
+    return [{"iou": metrics.iou(a, p.mask), "boundary_f": metrics.boundary_f(a, p.mask), "mae": metrics.mae(a, p.mask)}
+            for a, p in zip(alphas, pairs)]
+
+
+def held_out_loss(model, pairs, size: int = WORK_SIZE) -> float:
+    """Return the training loss (cross-entropy + Dice) of the model on the pairs, letterboxed as for prediction."""
+    from course_lib.inference import run_model, size_multiple
+    from course_lib.training import CrossEntropyDice
+
+    x, y = _letterboxed(pairs, size, size_multiple(model))
+    return float(CrossEntropyDice()(y, run_model(model, x, 8)))
+
+
+@dataclass
+class FinetuneResult:
+    """What :func:`finetune` did: ``model`` (best weights), ``history``, ``best_step``, ``steps_run``, ``seconds``."""
+
+    model: object
+    history: dict = field(default_factory=dict)
+    best_step: int = 0
+    steps_run: int = 0
+    stopped_early: bool = False
+    seconds: float = 0.0
+
+
+def finetune(model, train: list[Pair], held_out: list[Pair] | None = None, *, steps: int = DEFAULT_STEPS,
+             batch_size: int = 8, size: int = WORK_SIZE, learning_rate: float = LEARNING_RATE,
+             generated_share: float = GENERATED_SHARE, eval_every: int | None = None, patience: int = 4,
+             seed: int = 0, progress: bool = True) -> FinetuneResult:
+    """Return a :class:`FinetuneResult`: ``model`` fine-tuned on ``train`` in place, with its best held-out weights.
+
+    Parameters
+    ----------
+    model : Keras model
+        A trained U-Net whose output channel 1 is the object probability, e.g.
+        :func:`course_lib.inference.load_pretrained`; recompiled here (Adam, cosine decay).
+    train, held_out : list of :class:`Pair`
+        Training pairs; held-out pairs (other groups) for the IoU that picks the
+        best step and stops early. Without held-out pairs every step is run and
+        the last weights are kept.
+    steps, batch_size, size : int
+        At most ``steps`` batches of ``batch_size`` views of ``size``² pixels
+        (the size the model will predict at: :data:`course_lib.inference.WORK_SIZE`).
+    generated_share : float
+        Share of each batch that is generated samples (:func:`generated_pair`).
+    eval_every, patience : int
+        Held-out IoU every ``eval_every`` steps (default ``steps // 10``, at least 5);
+        stop after ``patience`` evaluations without a new best (0: never stop early).
+    seed : int
+        Seeds the order, the augmentation, the generated samples and Keras.
+    """
+    import keras
+    from tqdm.auto import tqdm
+
+    from course_lib.inference import size_multiple
+    from course_lib.training import compile_unet, set_seed
+
+    if not train:
+        raise ValueError("train is empty: fine-tuning needs at least one labelled photo")
+    held_out = list(held_out or [])
+    steps = as_number(steps, "steps", low=1, integer=True)
+    batch_size = as_number(batch_size, "batch_size", low=1, integer=True)
+    generated_share = as_number(generated_share, "generated_share", low=0.0, high=1.0)
+    multiple = size_multiple(model)
+    if size % multiple:
+        raise ValueError(f"size={size} is not a multiple of {multiple}, which this model's poolings need")
+    eval_every = max(5, steps // 10) if eval_every is None else as_number(eval_every, "eval_every", low=1, integer=True)
+    set_seed(seed)
+    rng = np.random.default_rng([seed, 15])
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.1)
+    compile_unet(model, learning_rate=schedule)
+    n_generated = round(batch_size * generated_share)
+    sources = [_shrink(p, 2 * size) for p in train]
+    order: list[int] = []
+    history = {"step": [], "loss": [], "held_out_iou": [], "held_out_loss": []}
+
+    def evaluate(step: int) -> float:
+        ious = [s["iou"] for s in held_out_scores(model, held_out, size)]
+        history["step"].append(step)
+        history["held_out_iou"].append(round(float(np.mean(ious)), 5))
+        history["held_out_loss"].append(round(held_out_loss(model, held_out, size), 5))
+        return history["held_out_iou"][-1]
+
+    result = FinetuneResult(model)
+    best = evaluate(0) if held_out else -1.0
+    if held_out:
+        history["loss"].append(None)                  # step 0: the model as it came, before any training
+    best_weights, waited, losses = model.get_weights(), 0, []
+    start = time.perf_counter()
+    bar = tqdm(total=steps, desc="fine-tuning", unit="step", disable=not progress, leave=False)
+    for step in range(1, steps + 1):
+        xs, ys = [], []
+        for k in range(batch_size - n_generated):
+            if not order:
+                order = list(rng.permutation(len(sources)))
+            x, y = augment_pair(*sources[order.pop()], rng, size, multiple)
+            xs.append(x), ys.append(y)
+        for k in range(n_generated):
+            x, y = generated_pair(step * batch_size + k, size, seed)
+            xs.append(x), ys.append(y)
+        logs = model.train_on_batch(np.stack(xs), np.stack(ys), return_dict=True)
+        losses.append(float(logs["loss"]))
+        result.steps_run = step
+        bar.update()
+        if held_out and (step % eval_every == 0 or step == steps):
+            history["loss"].append(round(float(np.mean(losses[-eval_every:])), 5))
+            score = evaluate(step)
+            bar.set_postfix(loss=f"{history['loss'][-1]:.3f}", held_out_iou=f"{score:.3f}")
+            if score > best:
+                best, best_weights, waited, result.best_step = score, model.get_weights(), 0, step
+            else:
+                waited += 1
+                if patience and waited >= patience and step < steps:
+                    result.stopped_early = True
+                    break
+    bar.close()
+    result.seconds = time.perf_counter() - start
+    if held_out:
+        model.set_weights(best_weights)
+    else:
+        result.best_step = result.steps_run
+        history["step"].append(result.steps_run)
+        history["loss"].append(round(float(np.mean(losses[-10:])), 5))
+    history["train_loss_per_step"] = [round(v, 5) for v in losses]
+    result.history = history
+    return result
+
+
+# --- 4. the report and the outputs -------------------------------------------------------------------
+
+
+def before_after(pairs, before, after, *, size: int = WORK_SIZE, others: dict | None = None) -> list[dict]:
+    """Return one row per pair: ``name``, ``group``, and IoU, boundary F, MAE ``_before`` and ``_after``.
+
+    ``before`` and ``after`` are Keras models; ``others`` maps more method names to
+    segmenters ``rgb -> alpha`` (a classical method), scored by IoU as ``iou_<name>``.
+    """
+    rows = [{"name": p.name, "group": p.group} for p in pairs]
+    for label, model in (("before", before), ("after", after)):
+        for row, s in zip(rows, held_out_scores(model, pairs, size)):
+            row.update({f"{k}_{label}": round(v, 4) for k, v in s.items()})
+    for label, method in (others or {}).items():
+        for row, p in zip(rows, pairs):
+            row[f"iou_{label}"] = round(metrics.iou(method(p.rgb), p.mask), 4)
+    return rows
+
+
+def summary_table(rows: list[dict], methods=("before", "after")) -> str:
+    """Return a Markdown table: one line per photo (IoU of each method), then the medians."""
+    lines = ["| photo | " + " | ".join(methods) + " |", "|---" * (len(methods) + 1) + "|"]
+    for row in rows:
+        lines.append(f"| {row['name']} | " + " | ".join(f"{row[f'iou_{m}']:.3f}" for m in methods) + " |")
+    lines.append("| **median** | " + " | ".join(f"**{np.median([r[f'iou_{m}'] for r in rows]):.3f}**"
+                                               for m in methods) + " |")
+    return "\n".join(lines)
+
+
+def worst_cases_picture(pairs, rows: list[dict], before, after, *, n: int = 4, size: int = WORK_SIZE,
+                        cell: int = 160) -> np.ndarray:
+    """Return one row per worst pair (lowest IoU after): photo | truth | before, errors | after, errors (H×W×3 uint8).
+
+    Error maps use :func:`course_lib.viz.error_map`'s colours (red: background kept, blue: object missed).
+    """
+    from course_lib import viz
+    from course_lib.inference import predict_alpha
+
+    by_name = {p.name: p for p in pairs}
+    chosen = sorted(rows, key=lambda r: r["iou_after"])[:n]
+    lines = []
+    for row in chosen:
+        p = by_name[row["name"]]
+        scale = cell / max(p.mask.shape)
+        shape = (max(1, round(p.mask.shape[1] * scale)), max(1, round(p.mask.shape[0] * scale)))
+        small = cv2.resize(p.rgb, shape, interpolation=cv2.INTER_AREA)
+        truth = cv2.resize(p.mask.astype(np.uint8), shape, interpolation=cv2.INTER_NEAREST).astype(bool)
+        panels = [small, viz.overlay(small, truth)]
+        for model in (before, after):
+            alpha = cv2.resize(predict_alpha(model, p.rgb, size=size), shape, interpolation=cv2.INTER_AREA)
+            panels.append(viz.error_map(alpha >= 0.5, truth))
+        strip = np.concatenate([np.pad(im, ((0, cell - im.shape[0]), (0, cell - im.shape[1] + 4), (0, 0)),
+                                       constant_values=255) for im in panels], axis=1)
+        lines.append(np.pad(strip, ((0, 4), (0, 0), (0, 0)), constant_values=255))
+    return np.concatenate(lines, axis=0) if lines else np.full((cell, cell, 3), 255, np.uint8)
+
+
+def check_output_folder(out: str | os.PathLike, *, model_path: str | os.PathLike = MODEL_PATH,
+                        overwrite: bool = False) -> Path:
+    """Return ``out`` once it is safe to write there; raise ``FileExistsError`` or ``ValueError`` saying why not.
+
+    Refused always: the shipped model's folder, and a folder where the new
+    checkpoint would replace the model it starts from. Refused without
+    ``overwrite``: a folder that exists and is not empty.
+    """
+    out = Path(out)
+    protected = {Path(MODEL_PATH).resolve().parent, Path(model_path).resolve().parent}
+    if out.resolve() in protected:
+        raise ValueError(f"{out} holds the model fine-tuning starts from (or the shipped model): choose another "
+                         f"output folder; the shipped model is never overwritten")
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise FileExistsError(f"{out} exists and is not empty: pass --overwrite to replace what is there, "
+                              f"or choose another --out")
+    return out
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_outputs(out: Path, model, card: dict, rows: list[dict], picture: np.ndarray) -> dict[str, Path]:
+    """Return the paths (by name) of the files written into ``out``: checkpoint, card, report and worst cases.
+
+    ``model.keras`` (the weights without the optimizer; loads with
+    ``safe_mode=True``), ``MODEL_CARD.md`` and ``model_card.json``, ``report.md``
+    and ``report.json`` (one row per photo), ``worst_cases.png``.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"model": out / "model.keras", "card": out / "MODEL_CARD.md", "card_json": out / "model_card.json",
+             "report": out / "report.md", "report_json": out / "report.json", "worst": out / "worst_cases.png"}
+    clean = type(model).from_config(model.get_config())    # same layers and names, no optimizer: a third of the size
+    clean.set_weights(model.get_weights())
+    tmp = out / ".model.tmp.keras"
+    clean.save(tmp)
+    os.replace(tmp, paths["model"])
+    card = {**card, "checkpoint": {"file": paths["model"].name, "sha256": _sha256(paths["model"]),
+                                   "megabytes": round(paths["model"].stat().st_size / 1e6, 2)}}
+    paths["card_json"].write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    paths["card"].write_text(_card_markdown(card), encoding="utf-8")
+    paths["report_json"].write_text(json.dumps({"rows": rows, "medians": _medians(rows)}, indent=1) + "\n",
+                                    encoding="utf-8")
+    paths["report"].write_text(_report_markdown(card, rows), encoding="utf-8")
+    save_png(paths["worst"], picture, overwrite=True)
+    return paths
+
+
+def write_checkpoint(out: str | os.PathLike, model, parent, *, parent_path, result: FinetuneResult, train, held,
+                     recipe: dict, scored=(), score_dir=None, folder="", rule: str = "", problems=(),
+                     others: dict | None = None, command: str = "", n_generated: int = 16) -> tuple[dict, dict]:
+    """Score before and after, make the model card, write everything (:func:`write_outputs`); return ``(paths, card)``.
+
+    ``parent`` is the model fine-tuning started from (loaded from ``parent_path``);
+    ``held`` the held-out pairs, ``scored`` pairs that took no part; ``others``
+    more segmenters for the report (lesson 01's methods); ``recipe`` the settings
+    :func:`finetune` ran with (``steps``, ``batch_size``, ``size``, ``learning_rate``,
+    ``generated_share``, …). It writes into ``out`` as it is: check the folder with
+    :func:`check_output_folder` before training.
+    """
+    out = Path(out)
+    size = recipe.get("size", WORK_SIZE)
+    report_pairs = list(held) + list(scored)
+    rows = before_after(report_pairs, parent, model, size=size, others=others)
+    for row, p in zip(rows, report_pairs):
+        row["side"] = "held out" if any(p is h for h in held) else "scored"
+    held_rows = [r for r in rows if r["side"] == "held out"]
+    scored_rows = [r for r in rows if r["side"] == "scored"]
+    recipe = {**recipe, "generated_per_batch": round(recipe.get("batch_size", 8) * recipe.get("generated_share", 0)),
+              "augmentation": "crop 60-100 %, mirror, brightness/contrast/saturation"}
+    nan = float("nan")
+    card = {
+        "parent": {"path": str(parent_path), "sha256": _sha256(Path(parent_path))},
+        "pairs": {"folder": str(folder), "usable": len(train) + len(held), "problems": len(problems),
+                  "reported": [list(p) for p in problems]},
+        "split": {"rule": rule, "train": [p.name for p in train], "held_out": [p.name for p in held]},
+        "recipe": recipe,
+        "training": {"steps_run": result.steps_run, "best_step": result.best_step,
+                     "stopped_early": result.stopped_early, "seconds": round(result.seconds, 1),
+                     "history": result.history},
+        "held_out": {"n": len(held_rows), **{f"median_{k}_{s}": nan for k in ("iou", "boundary_f", "mae")
+                                             for s in ("before", "after")},
+                     **{f"median_{k}": v for k, v in _medians(held_rows).items() if k.endswith(("_before", "_after"))}},
+        "held_out_note": ("They also chose the best step (early stopping), which flatters them a little." if held
+                          else "No photo could be held out (one group only): every step ran, nothing was measured."),
+        "generated": {"n": n_generated, "iou_before": round(_generated_iou(parent, n_generated, size), 4),
+                      "iou_after": round(_generated_iou(model, n_generated, size), 4)},
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
+        "command": command,
+    }
+    if scored_rows:
+        m = _medians(scored_rows)
+        card["scored"] = {"folder": str(score_dir), "n": len(scored_rows), "median_iou_before": m["iou_before"],
+                          "median_iou_after": m["iou_after"]}
+    picture = (worst_cases_picture(report_pairs, rows, parent, model, size=size) if rows
+               else np.full((16, 16, 3), 255, np.uint8))
+    return write_outputs(out, model, card, rows, picture), card
+
+
+def _medians(rows: list[dict]) -> dict:
+    keys = [k for k in (rows[0] if rows else {}) if k not in ("name", "group", "side")]
+    return {k: round(float(np.median([r[k] for r in rows])), 4) for k in keys}
+
+
+def _report_markdown(card: dict, rows: list[dict]) -> str:
+    others = [k[4:] for k in (rows[0] if rows else {}) if k.startswith("iou_") and k[4:] not in ("before", "after")]
+    lines = [f"# Fine-tuning report: `{card['checkpoint']['file']}`", "",
+             f"Held-out photos: groups never trained on. {card['held_out_note']}", "",
+             "| photo | group | IoU before | IoU after | boundary F before | after | MAE before | after |"
+             + "".join(f" IoU {o} |" for o in others), "|---" * (8 + len(others)) + "|"]
+    for r in rows:
+        lines.append(f"| {r['name']} | {r['group']} | {r['iou_before']:.3f} | {r['iou_after']:.3f} | "
+                     f"{r['boundary_f_before']:.3f} | {r['boundary_f_after']:.3f} | {r['mae_before']:.4f} | "
+                     f"{r['mae_after']:.4f} |" + "".join(f" {r[f'iou_{o}']:.3f} |" for o in others))
+    if rows:
+        m = _medians(rows)
+        lines.append(f"| **median** | | **{m['iou_before']:.3f}** | **{m['iou_after']:.3f}** | "
+                     f"{m['boundary_f_before']:.3f} | {m['boundary_f_after']:.3f} | {m['mae_before']:.4f} | "
+                     f"{m['mae_after']:.4f} |" + "".join(f" {m[f'iou_{o}']:.3f} |" for o in others))
+        better = sum(r["iou_after"] > r["iou_before"] for r in rows)
+        lines += ["", f"Fine-tuning raised the IoU on {better} of {len(rows)} held-out photos and lowered it on "
+                  f"{sum(r['iou_after'] < r['iou_before'] for r in rows)}."]
+    lines += ["", "`worst_cases.png`: the held-out photos with the lowest IoU after fine-tuning — photo | reference "
+              "mask | before, errors | after, errors (red: background kept, blue: object missed).", ""]
+    return "\n".join(lines)
+
+
+def _card_markdown(card: dict) -> str:
+    r, t = card["recipe"], card["training"]
+    held = card["held_out"]
+    lines = [f"# Model card: `{card['checkpoint']['file']}` (fine-tuned)", "",
+             f"Fine-tuned from `{card['parent']['path']}` (sha256 {card['parent']['sha256'][:12]}…) on the labelled "
+             f"photos of `{card['pairs']['folder']}` with `course_lib.finetune`. Loads with "
+             "`course_lib.inference.load_pretrained(path)` (`safe_mode=True`); input RGB in [0, 1]; output channel 1 "
+             f"is the object probability; predict at {r['size']}×{r['size']} "
+             f"(`predict_alpha(model, rgb, size={r['size']})`).",
+             "", "## Data", "",
+             f"- {card['pairs']['usable']} usable pairs ({card['pairs']['problems']} files reported and left out); "
+             f"{len(card['split']['train'])} for training, {len(card['split']['held_out'])} held out by group "
+             f"({card['split']['rule']})",
+             f"- each batch: {r['batch_size'] - r['generated_per_batch']} augmented views of your photos "
+             f"(crop 60–100 %, mirror, brightness/contrast/saturation) + {r['generated_per_batch']} generated "
+             "samples (`course_lib.synth_scenes.training_pair`)", "",
+             "## Training", "",
+             f"- recipe: {json.dumps(r)}",
+             f"- {t['steps_run']} steps of at most {r['steps']} (best held-out IoU at step {t['best_step']}"
+             f"{', stopped early' if t['stopped_early'] else ''}), {t['seconds'] / 60:.1f} min on {card['machine']}",
+             f"- command: `{card['command']}`", "",
+             "## Held-out photos (groups never trained on)", "",
+             f"Median IoU {held['median_iou_before']:.3f} before → {held['median_iou_after']:.3f} after; "
+             f"boundary F {held['median_boundary_f_before']:.3f} → {held['median_boundary_f_after']:.3f}; "
+             f"MAE {held['median_mae_before']:.4f} → {held['median_mae_after']:.4f} ({held['n']} photos; "
+             f"per photo in `report.md`). {card['held_out_note']}", "",
+             "## Generated photos (what it knew before)", "",
+             f"Mean IoU on {card['generated']['n']} generated samples: {card['generated']['iou_before']:.3f} before, "
+             f"{card['generated']['iou_after']:.3f} after.", "",
+             "## Limits", "",
+             "- Trained on a few photos: it knows your kind of photo, not photos in general; check new kinds of photo "
+             "before trusting it.",
+             "- The held-out photos chose the best step, so their score flatters it a little; photos that took no part "
+             "(`--score-dir`) give the honest number.", ""]
+    if card.get("scored"):
+        s = card["scored"]
+        lines[-5:-5] = ["## Photos that took no part (`--score-dir`)", "",
+                        f"`{s['folder']}`, {s['n']} photos: median IoU {s['median_iou_before']:.3f} before → "
+                        f"{s['median_iou_after']:.3f} after.", ""]
+    return "\n".join(lines)
+
+
+def _generated_iou(model, n: int, size: int) -> float:
+    from course_lib import synth, synth_scenes
+    from course_lib.inference import predict_alpha_batch
+
+    samples = [synth_scenes.make_scene(900_000 + i, size=size) if i % 2 else
+               synth.make_sample(900_000 + i, size=size) for i in range(n)]
+    alphas = predict_alpha_batch(model, [s.rgb for s in samples], size=size)
+    return float(np.mean([metrics.iou(a, s.alpha) for a, s in zip(alphas, samples)]))
+
+
+# --- the command line --------------------------------------------------------------------------------
+
+EXAMPLES = """[bold]Examples[/bold]
+
+  course-finetune my_photos/ --out build/finetune/mine   [dim]the annotation tool's folder, default model[/dim]
+
+  course-finetune my_photos/ --out ft/ --group-prefix _   [dim]mug_1.jpg, mug_2.jpg: one group, never split[/dim]
+
+  course-finetune my_photos/ --out ft/ --groups scenes.csv --group-column scene --score-dir other_photos/
+
+  course-finetune my_photos/ --out ft/ --model data/models/candidates/vgg3_scenes.keras
+
+Exit status: 0 fine-tuned and written, 1 nothing to train on, 2 usage error (nothing was done)."""
+
+app = typer.Typer(add_completion=False, rich_markup_mode="rich",
+                  context_settings={"help_option_names": ["-h", "--help"]})
+
+
+def _usage(message: str, option: str | None = None):
+    return typer.BadParameter(message, param_hint=option)
+
+
+@app.command(help="Fine-tune the kit's U-Net on your labelled photos (PAIRS_DIR: photos + masks/<stem>.png, as the "
+                  "annotation tool writes them). Writes model.keras, MODEL_CARD.md, report.md and "
+                  "worst_cases.png into --out; never replaces the shipped model, nor existing files without "
+                  "--overwrite.", epilog=EXAMPLES)
+def finetune_command(
+    pairs_dir: Annotated[Path, typer.Argument(metavar="PAIRS_DIR", show_default=False,
+                                              help="The annotated folder: photos and masks/<stem>.png.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the checkpoint, its card and the report.",
+                                      show_default=False)],
+    model: Annotated[Path, typer.Option(help="The .keras checkpoint to start from.")] = MODEL_PATH,
+    steps: Annotated[int, typer.Option(help="Training steps (batches) at most.", min=1)] = DEFAULT_STEPS,
+    batch_size: Annotated[int, typer.Option(help="Views per step.", min=1)] = 8,
+    size: Annotated[int, typer.Option(help="Training and prediction size in pixels.", min=16)] = WORK_SIZE,
+    lr: Annotated[float, typer.Option("--lr", help="Adam's starting learning rate.", min=0.0)] = LEARNING_RATE,
+    generated_share: Annotated[float, typer.Option(help="Share of each batch that is generated samples.",
+                                                   min=0.0, max=1.0)] = GENERATED_SHARE,
+    val_fraction: Annotated[float, typer.Option(help="Share of the photos held out, whole groups at a time.",
+                                                min=0.0, max=0.9)] = 0.2,
+    groups: Annotated[Optional[Path], typer.Option(help="CSV with a photo column and a group column.",
+                                                   show_default=False)] = None,
+    group_column: Annotated[str, typer.Option(help="The CSV's group column.")] = "group",
+    group_prefix: Annotated[Optional[str], typer.Option(help="Group = file name up to this separator, e.g. '_'.",
+                                                        show_default=False)] = None,
+    score_dir: Annotated[Optional[Path], typer.Option(help="Another annotated folder, scored before and after and "
+                                                      "never trained on.", show_default=False)] = None,
+    patience: Annotated[int, typer.Option(help="Evaluations without a better held-out IoU before stopping "
+                                          "(0: never stop early).", min=0)] = 4,
+    classical: Annotated[bool, typer.Option(help="Also score lesson 01's methods on the held-out photos.")] = True,
+    seed: Annotated[int, typer.Option(help="Seeds the split, the order, the augmentation and Keras.")] = 0,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the files of an existing --out.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar; only the summary.")] = False,
+) -> None:
+    if groups is not None and group_prefix is not None:
+        raise _usage("give --groups or --group-prefix, not both", "--groups")
+    if not pairs_dir.is_dir():
+        raise _usage(f"{pairs_dir} is not a folder", "PAIRS_DIR")
+    if not model.is_file():
+        raise _usage(f"{model} is not a file", "--model")
+    try:
+        check_output_folder(out, model_path=model, overwrite=overwrite)
+    except (ValueError, FileExistsError) as exc:
+        raise _usage(str(exc), "--out") from None
+    if score_dir is not None and not score_dir.is_dir():
+        raise _usage(f"{score_dir} is not a folder", "--score-dir")
+    pairs, problems = read_pairs(pairs_dir)
+    for name, reason in problems:
+        typer.echo(f"skipped {name}: {reason}", err=True)
+    if len(pairs) < 2:
+        typer.echo(f"Error: {pairs_dir} has {len(pairs)} usable photo + mask pair(s); fine-tuning needs at least 2 "
+                   f"(one to train on, one to hold out)", err=True)
+        raise typer.Exit(1)
+    names = [p.name for p in pairs]
+    if groups is not None:
+        try:
+            group_of, missing = groups_from_csv(groups, group_column, names)
+        except ValueError as exc:
+            raise _usage(str(exc), "--groups") from None
+        for name in missing:
+            typer.echo(f"note: {name} is not in {groups}: it is a group of its own", err=True)
+        rule = f"column {group_column!r} of {groups.name}"
+    elif group_prefix is not None:
+        try:
+            group_of = groups_from_prefix(names, group_prefix)
+        except ValueError as exc:
+            raise _usage(str(exc), "--group-prefix") from None
+        rule = f"file name up to {group_prefix!r}"
+    else:
+        group_of, rule = {n: Path(n).stem for n in names}, "each photo its own group"
+    for p in pairs:
+        p.group = group_of[p.name]
+    train_names, held_names = group_split(names, group_of, val_fraction=val_fraction, seed=seed)
+    scored = []
+    if score_dir is not None:
+        scored, score_problems = read_pairs(score_dir)
+        for name, reason in score_problems:
+            typer.echo(f"skipped {score_dir / name}: {reason}", err=True)
+    typer.echo(f"{len(pairs)} pairs: {len(train_names)} to train on, {len(held_names)} held out ({rule})"
+               + (f"; {len(scored)} more scored from {score_dir}" if score_dir else ""), err=True)
+    summary = finetune_folder(pairs, train_names, held_names, model_path=model, out=out, steps=steps,
+                              batch_size=batch_size, size=size, learning_rate=lr, generated_share=generated_share,
+                              patience=patience, seed=seed, classical=classical, progress=not quiet, scored=scored,
+                              score_dir=score_dir, folder=pairs_dir, rule=rule, problems=problems,
+                              command="course-finetune " + " ".join(sys.argv[1:]))
+    typer.echo(summary)
+
+
+def finetune_folder(pairs, train_names, held_names, *, model_path, out: Path, steps, batch_size, size,
+                    learning_rate, generated_share, patience, seed, classical, progress, scored, score_dir,
+                    folder, rule, problems, command) -> str:
+    """The command line's work once its arguments are checked: train, score, write; return a summary line."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")      # retracing notes from the prediction graphs: noise for a user
+    from course_lib import classical as classical_methods
+    from course_lib.inference import load_pretrained
+
+    by_name = {p.name: p for p in pairs}
+    train, held = [by_name[n] for n in train_names], [by_name[n] for n in held_names]
+    parent, model = load_pretrained(model_path), load_pretrained(model_path)
+    result = finetune(model, train, held, steps=steps, batch_size=batch_size, size=size,
+                      learning_rate=learning_rate, generated_share=generated_share, patience=patience, seed=seed,
+                      progress=progress)
+    recipe = {"steps": steps, "batch_size": batch_size, "size": size, "learning_rate": learning_rate,
+              "generated_share": generated_share, "patience": patience, "seed": seed}
+    paths, card = write_checkpoint(out, model, parent, parent_path=model_path, result=result, train=train, held=held,
+                                   scored=scored, score_dir=score_dir, folder=folder, rule=rule, problems=problems,
+                                   recipe=recipe, others=dict(classical_methods.METHODS) if classical else {},
+                                   command=command)
+    held_text = (f"held-out median IoU {card['held_out']['median_iou_before']:.3f} → "
+                 f"{card['held_out']['median_iou_after']:.3f}" if held else "no held-out photos")
+    return (f"wrote {paths['model']} ({result.steps_run} steps, {result.seconds / 60:.1f} min); {held_text}; "
+            f"report {paths['report']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``course-finetune`` with ``argv`` (default: the command line) and return its exit status."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        app(args=argv, prog_name="course-finetune")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
