@@ -262,6 +262,10 @@ def test_the_entry_points_answer_help():
             assert word in result.stdout, f"{word} missing from {command[0]} --help"
 
 
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_midway_leaves_a_valid_report_and_no_partial_file_and_resume_finishes(tmp_path):
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -270,7 +274,10 @@ def test_sigint_midway_leaves_a_valid_report_and_no_partial_file_and_resume_fini
     out = tmp_path / "cut"
     command = [sys.executable, "-m", "course_lib.cli", str(photos), "--out", str(out), "--method", "grabcut",
                "--chain", "none", "-q"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell that starts the suite in the background (`make test &`) gives its children SIGINT ignored, and a
+    # Python started so never raises KeyboardInterrupt: give the tool the default disposition, as a terminal would.
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_default_sigint)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(out.glob("p*.png"))) < 3 and process.poll() is None:
         time.sleep(0.05)
