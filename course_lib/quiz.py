@@ -369,6 +369,10 @@ def _low_of_precision_recall() -> str:
     return "precision" if precision < recall else "recall"
 
 
+def _lowest_level(medians) -> str:
+    return min(medians, key=medians.get)
+
+
 def _seconds_for_a_thousand() -> float:
     from course_lib import scale_out
 
@@ -419,6 +423,23 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
         "explains it?",
         "The tour scores three scenes but not the coffee photo. What does a score need that the coffee photo "
         "lacks?",
+    ),
+    "00b": _lesson(
+        "00b",
+        "Why does the course generate its training and test photos instead of downloading product photos with "
+        "masks?",
+        "Which product kinds enclose background (a hole through the product), and why does that trap a method "
+        "that fills every hole?",
+        "A glass has alpha well below 1 in its body. What does a hard 0/1 mask get wrong there, and which score "
+        "notices?",
+        "The shadow under a product has alpha 0. Why is that the right answer for a cut-out?",
+        ("Section 7 scored Otsu by difficulty. Predict which level gets the lowest median IoU, then run the "
+         "cell: easy, medium or hard?",
+         Choice(("easy", "medium", "hard"), _lowest_level,
+                why="the difficulty is chosen to bring the background's colour close to the product's"),
+         ("medians",)),
+        "Name three ways the generated photos differ from real ones, and say which of them you expect to hurt a "
+        "U-Net most on your own photos.",
     ),
     "01": _lesson(
         "01",

@@ -22,9 +22,9 @@ def _lesson_id(path: Path) -> str:
 
 
 def _lessons_that_need_questions() -> list[Path]:
-    """Lessons 00 to 08 (not 00b, the dataset card; not 09 and later, errata, references and projects)."""
+    """Lessons 00 to 08, 00b and 04b included (not 09 and later: errata, references and projects)."""
     return [p for p in sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-            if LESSON_ID.match(p.name) and _lesson_id(p) != "00b" and _lesson_id(p)[:2] <= "08"]
+            if LESSON_ID.match(p.name) and _lesson_id(p)[:2] <= "08"]
 
 
 NEEDED = _lessons_that_need_questions()
@@ -107,7 +107,8 @@ def _observed_for(q: quiz.Question) -> dict:
     """Measured values that make a run-dependent question's answer the one its solution cell gives."""
     examples = {"truth": np.pad(np.ones((4, 10), bool), ((0, 6), (0, 0))),
                 "before": np.ones(3), "after": np.ones(3), "output": np.zeros((1, 43, 43, 2)),
-                "height": 128, "kernel": 7, "stride": 3, "generated": 0.9, "scenes": 0.3}
+                "height": 128, "kernel": 7, "stride": 3, "generated": 0.9, "scenes": 0.3,
+                "medians": {"easy": 0.9, "medium": 0.7, "hard": 0.4}}
     if getattr(q.answer, "options", ()) == ("up", "down"):                   # a measured number, before and after the change
         examples.update(before=0.4, after=0.3)
     return {k: examples[k] for k in q.needs}
