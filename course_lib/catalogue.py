@@ -35,7 +35,8 @@ from pathlib import Path
 from course_lib import cutout, imageio
 
 __all__ = ["STATUSES", "REPORT_FIELDS", "REPORT_NAMES", "Entry", "RunResult", "find_inputs", "plan", "chunks",
-           "run", "interrupted_row", "summarise", "exit_code", "write_report", "read_report", "format_report"]
+           "run", "record", "finish", "interrupted_row", "summarise", "exit_code", "write_report", "read_report",
+           "format_report"]
 
 STATUSES = {
     "ok": "cut out and written",
@@ -229,15 +230,24 @@ def run(entries: list[Entry], settings: cutout.RunSettings, *, batch_size: int |
     start, interrupted = clock(), False
     try:
         for chunk in chunks(entries, batch_size):
-            done = cutout.process_chunk([entries[i].job for i in chunk], settings)
-            for i, row in zip(chunk, done):
-                rows[i] = row
-            if on_rows is not None:
-                on_rows(done)
+            record(rows, chunk, cutout.process_chunk([entries[i].job for i in chunk], settings), on_rows)
     except KeyboardInterrupt:
         interrupted = True
+    return finish(rows, entries, clock() - start, interrupted)
+
+
+def record(rows: list, chunk: list[int], done: list[dict], on_rows: Callable[[list[dict]], None] | None = None) -> None:
+    """Put a finished chunk's report rows in their places of ``rows``, then tell ``on_rows`` (a progress bar)."""
+    for i, row in zip(chunk, done):
+        rows[i] = row
+    if on_rows is not None:
+        on_rows(done)
+
+
+def finish(rows: list, entries: list[Entry], seconds: float, interrupted: bool) -> RunResult:
+    """Return the run's result: every job never reached gets an ``interrupted`` row."""
     rows = [row if row is not None else interrupted_row(e) for row, e in zip(rows, entries)]
-    return RunResult(rows, clock() - start, interrupted)
+    return RunResult(rows, seconds, interrupted)
 
 
 def summarise(result: RunResult, **about) -> dict:

@@ -97,15 +97,11 @@ def run_dask(entries: list[catalogue.Entry], settings: cutout.RunSettings, clien
                 done = future.result()
             except Exception as exc:                    # e.g. KilledWorker: the chunk killed workers repeatedly
                 done = _lost_rows(entries, group, exc)
-            for i, row in zip(group, done):
-                rows[i] = row
-            if on_rows is not None:
-                on_rows(done)
+            catalogue.record(rows, group, done, on_rows)
     except KeyboardInterrupt:
         interrupted = True
         client.cancel(list(futures))
-    rows = [row if row is not None else catalogue.interrupted_row(e) for row, e in zip(rows, entries)]
-    return catalogue.RunResult(rows, clock() - start, interrupted)
+    return catalogue.finish(rows, entries, clock() - start, interrupted)
 
 
 def catalogue_cost(n_images: int, images_per_second: float, *, machines: int = 1, startup_seconds: float = 0.0,
