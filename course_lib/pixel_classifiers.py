@@ -414,7 +414,7 @@ def train_conv_head(X, y, *, epochs: int = 5, batch_size: int = 512, lr: float =
 
 
 def whole_image_classifier(head: ConvHead):
-    """Return the text's classifier (§3.2, §4.3.3) on the same features: global average pooling → Dense(2) → softmax.
+    """Return the text's classifier (§3.2, §4.3 part 3) on the same features: global average pooling → Dense(2) → softmax.
 
     Its dense layer holds ``head``'s weights, so it is the per-pixel head with the
     pixels averaged away first. Output: ``N×2`` — one (background, object)

@@ -21,7 +21,7 @@ accepts an alpha too and reads it as ``alpha >= 0.5``. Sizes and radii are in
 pixels of the image they act on.
 
 :func:`text_background_formula` and :func:`text_fill_formula` are the course
-text's §4.3.4 formulas written out as printed, so lesson 06 can run them next to
+text's §4.3 (part 4) formulas written out as printed, so lesson 06 can run them next to
 the steps that work (ERRATA item 5 (docs/ERRATA.md#item-5)).
 
 >>> import numpy as np
@@ -50,7 +50,7 @@ __all__ = ["text_background_formula", "text_fill_formula", "binarise", "fill_hol
 
 
 def text_background_formula(binary, filtered, background) -> np.ndarray:
-    """Return ``Binary·Filter + (1 − Binary)·Background``: the text's §4.3.4 update, applied once.
+    """Return ``Binary·Filter + (1 − Binary)·Background``: the text's §4.3 (part 4) update, applied once.
 
     The formula has ``Background`` on both sides, so it defines nothing: where
     ``Binary`` is 0 it returns whatever ``background`` held before, and any
@@ -64,7 +64,7 @@ def text_background_formula(binary, filtered, background) -> np.ndarray:
 
 
 def text_fill_formula(binary, average, threshold: float) -> np.ndarray:
-    """Return ``Average + (Threshold − Average)·Binary``: the text's §4.3.4 ``Fill``, as written.
+    """Return ``Average + (Threshold − Average)·Binary``: the text's §4.3 (part 4) ``Fill``, as written.
 
     Where ``Binary`` is 1 the result is the constant ``threshold``; where it is
     0, the local ``average``. A hole (``Binary`` = 0 inside the product) gets the
