@@ -306,6 +306,19 @@ def _text_readout_shape():
     return np.empty((1, 224, 224, 2))[0, 0, :, :].shape
 
 
+VGG_FIRST_BLOCKS = ((3, 1), (3, 1), (2, 2), (3, 1), (3, 1))
+"""(kernel, stride) of VGG16's first two blocks: conv, conv, 2×2 max pooling, conv, conv."""
+
+
+def _receptive_field(layers=VGG_FIRST_BLOCKS, *, ignore_strides: bool = False) -> float:
+    """Return the receptive field of a stack of (kernel, stride) layers: each adds (kernel − 1) × the step so far."""
+    width, step = 1, 1
+    for kernel, stride in layers:
+        width += (kernel - 1) * step
+        step *= 1 if ignore_strides else stride
+    return float(width)
+
+
 def _temperature_keeps_mask() -> str:
     from course_lib import calibration
 
@@ -589,6 +602,21 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
         "What does 'GrabCut from the candidate' combine, and why does it need no hint from a person?",
         "The reference masks were made from GrabCut proposals corrected by hand. Whom does that flatter, and "
         "how should you read a small difference in its favour?",
+        ("VGG16's first two blocks are two 3×3 convolutions, a 2×2 max pooling, then two more 3×3 convolutions. "
+         "How many input pixels wide is the receptive field of one of their outputs? Work it out, then measure it "
+         "with `receptive_field`.",
+         Number(_receptive_field, 0, why="each 3×3 convolution adds 2 × the step so far; after the pooling the step "
+                                         "is 2: 1 + 2 + 2 + 1 + 4 + 4",
+                mistakes=((lambda: _receptive_field(ignore_strides=True),
+                           "after the pooling, neighbouring outputs are two input pixels apart, so each later 3×3 "
+                           "convolution widens the window by 4, not 2"),))),
+        ("The working size that `dev` chose for the candidate: is it 'smaller' or 'larger' than the 128 px it was "
+         "trained at, or the 'same'? Predict from the receptive fields you measured, then look at the plot.",
+         Choice(("smaller", "same", "larger"), lambda work_size, trained_size:
+                "smaller" if work_size < trained_size else "larger" if work_size > trained_size else "same",
+                why="shrunk, a large product shows more of its outline to each window and comes down to the size, "
+                    "in pixels, of the products the network was trained on"),
+         ("work_size", "trained_size")),
     ),
     "05": _lesson(
         "05",

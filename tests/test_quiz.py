@@ -108,7 +108,7 @@ def _observed_for(q: quiz.Question) -> dict:
     examples = {"truth": np.pad(np.ones((4, 10), bool), ((0, 6), (0, 0))),
                 "before": np.ones(3), "after": np.ones(3), "output": np.zeros((1, 43, 43, 2)),
                 "height": 128, "kernel": 7, "stride": 3, "generated": 0.9, "scenes": 0.3,
-                "medians": {"easy": 0.9, "medium": 0.7, "hard": 0.4}}
+                "medians": {"easy": 0.9, "medium": 0.7, "hard": 0.4}, "work_size": 80, "trained_size": 128}
     if getattr(q.answer, "options", ()) == ("up", "down"):                   # a measured number, before and after the change
         examples.update(before=0.4, after=0.3)
     return {k: examples[k] for k in q.needs}
