@@ -1,6 +1,6 @@
 """Train each counter-measure of lesson 04b on the same budget, score all on real photos, write the table.
 
-    .venv/bin/python scripts/ablation.py                       # every arm: ~75 min on 2 cores; resumes after a stop
+    .venv/bin/python scripts/ablation.py                       # every arm, 4 epochs: ~75 min on 2 cores; resumable
     .venv/bin/python scripts/ablation.py --arms unet_generated unet_scenes
     .venv/bin/python scripts/ablation.py --score-only         # re-score the trained arms only
 
@@ -40,6 +40,7 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "data" / "models" / "ablation.json"
+TRAIN = ROOT / "scripts" / "train_real_model.py"
 
 ARMS = {
     "unet_generated": ("lesson 04 U-Net, generated photos only",
@@ -65,26 +66,24 @@ def train_arm(name: str, runs: Path, *, epochs: int, steps: int, val: int, log) 
     """Train (or resume, or skip when finished) one arm; return its run folder."""
     out = runs / name
     state = out / "state.json"
-    command = [sys.executable, str(ROOT / "scripts" / "train_real_model.py"), "--out", str(out),
-               "--epochs", str(epochs), "--steps", str(steps), "--val", str(val), *ARMS[name][1]]
-    if state.exists():
-        done = len(json.loads(state.read_text())["history"]["loss"])
-        if done >= epochs:
-            print(f"{name}: already trained ({done} epochs)", flush=True)
-            return out
-        command = [sys.executable, str(ROOT / "scripts" / "train_real_model.py"), "--out", str(out), "--resume",
-                   "--epochs", str(epochs)]
+    command = [sys.executable, str(TRAIN), "--out", str(out), "--epochs", str(epochs)]
+    if not state.exists():
+        command += ["--steps", str(steps), "--val", str(val), *ARMS[name][1]]
+    elif len(json.loads(state.read_text())["history"]["loss"]) >= epochs:
+        print(f"{name}: already trained", flush=True)
+        return out
+    else:
+        command.append("--resume")                                  # the run's own recipe
     print(f"{name}: {' '.join(command[1:])}", flush=True)
     subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT)
     return out
 
 
-def grabcut_reference(split: str, names: list[str] | None) -> list[float]:
-    """Return GrabCut's (started from the border) IoU per photo of one side of data/real."""
-    from course_lib import classical, evaluate, real
+def grabcut_reference(split) -> list[float]:
+    """Return GrabCut's (started from the border) IoU per photo of a split of real photos."""
+    from course_lib import classical, evaluate
 
-    rows = evaluate.evaluate_methods({"grabcut": classical.METHODS["grabcut"]}, real.as_split(split, names),
-                                     progress=False)
+    rows = evaluate.evaluate_methods({"grabcut": classical.METHODS["grabcut"]}, split, progress=False)
     return [r["iou"] for r in rows]
 
 
@@ -100,6 +99,7 @@ def score_arm(out: Path, splits: dict, grabcut: dict, test, work_sizes=WORK_SIZE
            "training_minutes": round(sum(state["epoch_seconds"]) / 60, 1), "parameters": model.count_params(),
            "trainable_tensors": len(model.trainable_weights),
            "generated_mean_iou": round(float(np.mean([metrics.iou(a, t) for a, t in zip(alphas, test.alpha)])), 4)}
+
     def ious(side, size):
         data = splits[side]
         return [metrics.iou(inference.predict_alpha(model, rgb, size=size), alpha)
@@ -112,7 +112,7 @@ def score_arm(out: Path, splits: dict, grabcut: dict, test, work_sizes=WORK_SIZE
         row[f"{side}_wins_vs_grabcut"] = int(sum(i > g for i, g in zip(scores, grabcut[side])))
         row[f"{side}_photos"] = len(scores)
     dev_by_size = {size: (float(np.median(ious("dev", size))) if size != inference.WORK_SIZE
-                          else row["dev_median_iou"]) for size in work_sizes}
+                          else row["dev_median_iou"]) for size in sorted({*work_sizes, inference.WORK_SIZE})}
     size = max(dev_by_size, key=dev_by_size.get)                 # chosen on dev only
     holdout = ious("holdout", size) if size != inference.WORK_SIZE else list(row["holdout_iou"].values())
     row["tuned"] = {"work_size": size, "dev_median_by_size": {str(k): round(v, 4) for k, v in dev_by_size.items()},
@@ -129,7 +129,8 @@ def table(result: dict) -> str:
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, row in result["arms"].items():
         t = row["tuned"]
-        lines.append(f"| `{name}` | {ARMS[name][0]} | {row['training_minutes']:.0f} | {row['generated_mean_iou']:.3f} | "
+        lines.append(f"| `{name}` | {ARMS[name][0]} | {row['training_minutes']:.0f} | "
+                     f"{row['generated_mean_iou']:.3f} | "
                      f"{row['dev_median_iou']:.3f} | {row['holdout_median_iou']:.3f} | "
                      f"{row['holdout_wins_vs_grabcut']}/{row['holdout_photos']} | {t['work_size']} | "
                      f"{t['dev_median_iou']:.3f} | {t['holdout_median_iou']:.3f} | "
@@ -144,17 +145,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arms", nargs="+", choices=list(ARMS), default=list(ARMS))
     parser.add_argument("--runs", type=Path, default=ROOT / "build" / "ablation")
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--steps", type=int, default=100, help="batches of 8 per epoch")
     parser.add_argument("--val", type=int, default=40, help="generated validation images per epoch")
     parser.add_argument("--test-limit", type=int, default=150, help="generated test images scored")
     parser.add_argument("--photos", type=int, default=None, help="score only the first N photos per side (a smoke run)")
     parser.add_argument("--work-sizes", type=int, nargs="+", default=list(WORK_SIZES),
-                        help="working sizes tried on dev (128 is always one)")
+                        help="working sizes tried on dev, besides the 128 px the arms were trained at")
     parser.add_argument("--score-only", action="store_true")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
-    args.work_sizes = sorted(set(args.work_sizes) | {128})
 
     args.runs.mkdir(parents=True, exist_ok=True)
     if not args.score_only:
@@ -169,17 +169,15 @@ def main(argv=None) -> int:
     splits, grabcut = {}, {}
     for side in real.SPLITS:
         splits[side] = real.as_split(side)                   # every photo with a reference mask
-        names = [m["name"] for m in splits[side].meta]
         if args.photos is not None:
-            names = names[:args.photos]
-            splits[side] = real.as_split(side, names)
-        grabcut[side] = grabcut_reference(side, names)
+            splits[side] = real.as_split(side, [m["name"] for m in splits[side].meta][:args.photos])
+        grabcut[side] = grabcut_reference(splits[side])
     test = datasets.load_split("test", limit=args.test_limit, progress=False)
     result = {"budget": {"epochs": args.epochs, "steps": args.steps, "batch_size": 8,
                          "images": args.epochs * args.steps * 8},
               "grabcut": {**{f"{side}_median_iou": round(float(np.median(v)), 4) for side, v in grabcut.items()},
-                          **{f"{side}_iou": {m["name"]: round(float(v), 4) for m, v in zip(splits[side].meta, grabcut[side])}
-                             for side in grabcut}},
+                          **{f"{side}_iou": {m["name"]: round(float(v), 4)
+                                             for m, v in zip(splits[side].meta, grabcut[side])} for side in grabcut}},
               "arms": {}, "command": f"python scripts/ablation.py --epochs {args.epochs} --steps {args.steps}"}
     for name in [n for n in ARMS if n in args.arms]:
         out = args.runs / name

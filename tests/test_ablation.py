@@ -40,7 +40,8 @@ def test_the_stored_table_matches_the_script_and_the_real_set(ablation):
     sizes = {side: len(real.as_split(side)) for side in real.SPLITS}      # the photos with a reference mask
     for name, row in result["arms"].items():
         for key, value in flags_as_recipe(ablation.ARMS[name][1]).items():
-            assert str(row["recipe"][key]) == str(value) or row["recipe"][key] == pytest.approx(float(value)), (name, key)
+            stored = row["recipe"][key]
+            assert str(stored) == str(value) or stored == pytest.approx(float(value)), (name, key)
         assert (row["recipe"]["epochs"], row["recipe"]["steps"], row["recipe"]["batch_size"]) == \
             (result["budget"]["epochs"], result["budget"]["steps"], result["budget"]["batch_size"]), "equal budget"
         assert row["epochs"] == result["budget"]["epochs"]
