@@ -23,6 +23,18 @@ def load_script(path: Path):
     return module
 
 
+SLOW_KINDS = ("notebook", "browser", "dask", "export", "training")
+"""Markers that say why a test is slow; each implies ``slow``, which ``make test`` deselects."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark every test of a slow kind ``slow`` as well, so that ``-m "not slow"`` leaves them all out."""
+    for item in items:
+        if any(item.get_closest_marker(kind) for kind in SLOW_KINDS) and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_terminal_summary(terminalreporter):
     if not NOTEBOOK_SECONDS:
         return
