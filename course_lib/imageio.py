@@ -40,7 +40,8 @@ import io
 import os
 import tempfile
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +50,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 __all__ = [
     "DEFAULT_MAX_PIXELS", "IMAGE_SUFFIXES", "ImageLoadError", "ImageTooSmallError",
-    "load_image", "decode_image", "load_rgba", "decode_rgba", "save_png", "write_atomic", "FolderLoad", "load_folder",
+    "load_image", "decode_image", "load_rgba", "decode_rgba", "save_png", "write_atomic", "atomic_path",
+    "FolderLoad", "load_folder",
 ]
 
 DEFAULT_MAX_PIXELS = 50_000_000
@@ -283,9 +285,38 @@ def write_atomic(path: str | os.PathLike, data, *, overwrite: bool = False) -> P
     """Write ``data`` (bytes, or a function that writes to a binary file handle) to ``path``; return the path.
 
     The file appears complete or not at all: the bytes go to a hidden temporary
-    file in the same folder (``.name.XXXX.tmp``), are flushed to disk, and the
+    file in the same folder (:func:`atomic_path`), are flushed to disk, and the
     file is then renamed into place. Without ``overwrite`` an existing file is
     never replaced (``FileExistsError``), even one that appears meanwhile.
+    """
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        with open(tmp, "wb") as handle:
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    return Path(path)
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` to write to; when the block ends without error, rename it to ``path``.
+
+    For writers that want a file name rather than a handle, e.g. a Keras model
+    (``model.save`` needs a name ending in ``.keras``): the temporary name is
+    hidden (``.name.XXXX.tmp.keras``) and keeps ``path``'s ending. If the block
+    raises, the temporary file is removed and ``path`` is left as it was.
+    Without ``overwrite`` an existing ``path`` is never replaced
+    (``FileExistsError``), even one that appears meanwhile.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with atomic_path(Path(folder) / "notes.txt") as tmp:
+    ...         _ = tmp.write_text("complete")
+    ...     print(sorted(p.name for p in Path(folder).iterdir()), (Path(folder) / "notes.txt").read_text())
+    ['notes.txt'] complete
     """
     target = Path(path)
     if not target.parent.exists():
@@ -293,16 +324,11 @@ def write_atomic(path: str | os.PathLike, data, *, overwrite: bool = False) -> P
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} already exists; pass overwrite=True to replace it")
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    os.close(fd)
     try:
         os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp makes 0600; a saved cut-out is an ordinary file
-        with os.fdopen(fd, "wb") as handle:
-            if callable(data):
-                data(handle)
-            else:
-                handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        yield Path(tmp_name)
         if overwrite:
             os.replace(tmp_name, target)
         else:
@@ -316,7 +342,6 @@ def write_atomic(path: str | os.PathLike, data, *, overwrite: bool = False) -> P
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
-    return target
 
 
 @dataclass

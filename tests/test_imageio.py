@@ -292,3 +292,20 @@ def test_saved_png_gets_ordinary_permissions_not_mkstemps_private_ones(tmp_path)
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_atomic_path_renames_on_success_and_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "model.keras"
+    target.write_text("old")
+    with pytest.raises(RuntimeError, match="crash"):
+        with imageio.atomic_path(target, overwrite=True) as tmp:
+            assert tmp.parent == tmp_path and tmp.name.endswith(".keras") and tmp != target
+            tmp.write_text("half")
+            raise RuntimeError("crash")
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]
+    with pytest.raises(FileExistsError, match="model.keras already exists"):
+        with imageio.atomic_path(target):
+            pass
+    with imageio.atomic_path(target, overwrite=True) as tmp:
+        tmp.write_text("new")
+    assert target.read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]
