@@ -182,3 +182,20 @@ def test_make_demo_serves_the_studio_with_voila():
             os.killpg(proc.pid, signal.SIGKILL)
     log = proc.stdout.read().decode(errors="replace")
     assert f"http://127.0.0.1:{port}/" in log, "make demo should print the studio's URL:\n" + log[-2000:]
+
+
+def _lesson_00_map() -> list[str]:
+    """Return the lessons of lesson 00's course map, in order, as notebook stems' prefixes (``00``, ``04b``, …)."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "00_tour.ipynb", as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "markdown" and "The course map" in c.source]
+    assert len(cells) == 1, f"lesson 00 should have one 'The course map' cell, found {len(cells)}"
+    return re.findall(r"^\|\s*\**(\d\d[a-z]?)\b", cells[0], flags=re.MULTILINE)
+
+
+def test_lesson_00_map_lists_the_readme_lessons_in_order():
+    readme = [lesson.split("_", 1)[0] for lesson, _ in _course_map()]
+    tour = _lesson_00_map()
+    assert tour == readme, (f"lesson 00's course map lists {tour}, the README's {readme}: "
+                            "give lesson 00 a row per lesson, in the README's order")
