@@ -4,11 +4,16 @@
 every lesson use fewer images, fewer epochs and smaller sizes, so that the whole
 course executes in minutes. Learners get full mode by default.
 
+``COURSE_FAST=smoke`` is fast mode shrunk further, for ``make test``: the tiniest
+sizes that still run every cell. It proves that a lesson runs, not that its numbers
+mean anything. ``FAST`` is true in smoke mode too; ``pick(smoke=…)`` chooses the
+smoke value, and a ``pick`` without one gives its fast value.
+
 Examples
 --------
->>> from course_lib.config import DATA_DIR, FAST, mode_name, pick
+>>> from course_lib.config import DATA_DIR, FAST, SMOKE, mode_name, pick
 >>> n_images = pick(fast=8, full=300)
->>> n_images == (8 if FAST else 300), mode_name() in ("fast", "full")
+>>> n_images == (8 if FAST else 300), mode_name() in ("smoke", "fast", "full")
 (True, True)
 >>> (DATA_DIR / "dataset_manifest.json").is_file()
 True
@@ -20,28 +25,43 @@ import os
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["FAST", "REPO_ROOT", "DATA_DIR", "CACHE_DIR", "pick", "mode_name"]
+__all__ = ["FAST", "SMOKE", "REPO_ROOT", "DATA_DIR", "CACHE_DIR", "pick", "mode_name"]
 
 T = TypeVar("T")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
+_SMOKE = {"smoke"}
+_UNSET = object()
 
 
-def _read_fast_flag(value: str | None) -> bool:
-    """Return the fast-mode flag from the raw ``COURSE_FAST`` value."""
+def _read_mode(value: str | None) -> str:
+    """Return ``"full"``, ``"fast"`` or ``"smoke"`` from the raw ``COURSE_FAST`` value."""
     text = (value or "").strip().lower()
     if text in _TRUE:
-        return True
+        return "fast"
     if text in _FALSE:
-        return False
+        return "full"
+    if text in _SMOKE:
+        return "smoke"
     raise ValueError(
-        f"COURSE_FAST={value!r} is not understood: use 1 (fast mode) or 0 (full mode)"
+        f"COURSE_FAST={value!r} is not understood: use 1 (fast mode), smoke (the tiniest run, "
+        "for make test) or 0 (full mode)"
     )
 
 
-FAST: bool = _read_fast_flag(os.environ.get("COURSE_FAST"))
-"""True when the course runs in fast mode (``COURSE_FAST=1``)."""
+def _read_fast_flag(value: str | None) -> bool:
+    """Return the fast-mode flag from the raw ``COURSE_FAST`` value (true in smoke mode too)."""
+    return _read_mode(value) != "full"
+
+
+_MODE: str = _read_mode(os.environ.get("COURSE_FAST"))
+
+FAST: bool = _MODE != "full"
+"""True when the course runs in fast mode (``COURSE_FAST=1``) or smoke mode (``COURSE_FAST=smoke``)."""
+
+SMOKE: bool = _MODE == "smoke"
+"""True in smoke mode (``COURSE_FAST=smoke``): the tiniest sizes, to prove every cell runs."""
 
 REPO_ROOT: Path = Path(__file__).resolve().parent.parent
 """The kit's top folder (the one holding ``notebooks/`` and ``data/``)."""
@@ -53,21 +73,26 @@ CACHE_DIR: Path = Path(os.environ.get("COURSE_CACHE", REPO_ROOT / ".cache"))
 """Git-ignored folder for generated datasets and other re-creatable files."""
 
 
-def pick(*, fast: T, full: T) -> T:
-    """Return ``fast`` in fast mode and ``full`` otherwise.
+def pick(*, fast: T, full: T, smoke: T = _UNSET) -> T:
+    """Return ``smoke`` in smoke mode, ``fast`` in fast mode and ``full`` otherwise.
 
     Lessons write ``epochs = pick(fast=1, full=30)`` so both modes are visible
-    in one line.
+    in one line; ``pick(smoke=1, fast=4, full=30)`` where smoke mode should be
+    smaller still. Without ``smoke``, smoke mode gets the fast value.
 
     Examples
     --------
     >>> epochs = pick(fast=1, full=30)
     >>> epochs == (1 if FAST else 30)
     True
+    >>> pick(smoke=2, fast=8, full=300) == (2 if SMOKE else 8 if FAST else 300)
+    True
     """
+    if SMOKE and smoke is not _UNSET:
+        return smoke
     return fast if FAST else full
 
 
 def mode_name() -> str:
-    """Return ``"fast"`` or ``"full"``, for printing at the top of a lesson."""
-    return "fast" if FAST else "full"
+    """Return ``"smoke"``, ``"fast"`` or ``"full"``, for printing at the top of a lesson."""
+    return _MODE
