@@ -17,7 +17,8 @@ Data
     ``datasets``          the train/validation/test splits, cached, and a ``tf.data`` pipeline
     ``demo``              the real photos shipped in ``data/demo``
     ``real``              the real photo set in ``data/real``: dev to tune on, holdout for final numbers only
-    ``annotate``          masks for your own photos: box + strokes, GrabCut, corrections, replayable (lesson 10)
+    ``mask_proposal``     GrabCut's mask from a box, strokes and a model's probability; brush corrections (lesson 10)
+    ``annotation_store``  a folder's annotations and masks, written atomically, replayable byte for byte (lesson 10)
 
 Lessons 01–03: classical methods and learning from data
     ``classical``         grey levels, thresholds, filters, edges, morphology, flood fill, GrabCut

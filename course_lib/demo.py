@@ -7,7 +7,7 @@ lessons can measure themselves on real pictures and not only on generated ones.
 ``data/demo/SOURCES.md`` says where each came from and how it was cut.
 
 The reference masks were made with GrabCut started from hand-placed hints,
-stored in ``annotations.json`` in :mod:`course_lib.annotate`'s format and
+stored in ``annotations.json`` in :mod:`course_lib.annotation_store`'s format and
 replayed by ``scripts/make_demo_masks.py``, so they are approximate: edges may be off by a
 pixel or two, and blurred or see-through parts were decided by hand. Treat a
 score on them as approximate too, and remember that a GrabCut-made reference
@@ -30,7 +30,7 @@ import numpy as np
 
 from course_lib.config import DATA_DIR
 from course_lib.datasets import Split
-from course_lib.annotate import ANNOTATIONS_FILE, AnnotationStore, load_mask
+from course_lib.annotation_store import ANNOTATIONS_FILE, AnnotationStore, load_mask
 from course_lib.imageio import load_image
 
 __all__ = ["DEMO_DIR", "DIFFICULTY", "DemoPhoto", "read_index", "photo_names", "load_mask", "load_demo_set",
@@ -72,7 +72,7 @@ def read_index(folder: str | os.PathLike = DEMO_DIR) -> list[dict]:
     """Return one dict per accepted photo of ``folder/annotations.json``, in its order: name, file, source, licence, annotation.
 
     ``name`` is the file's stem (also the mask's name); ``annotation`` is the
-    photo's :class:`course_lib.annotate.Annotation`, its GrabCut set-up.
+    photo's :class:`course_lib.annotation_store.Annotation`, its GrabCut set-up.
     """
     path = Path(folder) / ANNOTATIONS_FILE
     if not path.exists():

@@ -45,7 +45,7 @@ import numpy as np
 import typer
 
 from course_lib import metrics
-from course_lib.annotate import ANNOTATIONS_FILE, MASKS_FOLDER, AnnotationStore, load_mask
+from course_lib.annotation_store import ANNOTATIONS_FILE, MASKS_FOLDER, AnnotationStore, load_mask
 from course_lib.imageio import IMAGE_SUFFIXES, ImageLoadError, load_image, save_png
 from course_lib.inference import MODEL_PATH, WORK_SIZE, letterbox
 from course_lib.validate import as_mask, as_number, as_rgb

@@ -20,9 +20,9 @@ backdrop of the object's colour, and the band stops that. A pixel the CNN was
 sure is background is never marked as object (the result is also clamped to
 that rule, so it holds when GrabCut ran on a smaller copy of the photo).
 
-The labels reuse :func:`course_lib.annotate.seed_labels` (the annotation tool
+The labels reuse :func:`course_lib.mask_proposal.seed_labels` (the annotation tool
 seeds GrabCut from a model the same way, inside a box); when one side has too
-few pixels for GrabCut's colour models (:func:`course_lib.annotate.why_degenerate`),
+few pixels for GrabCut's colour models (:func:`course_lib.mask_proposal.why_degenerate`),
 the CNN's own mask is returned.
 
 >>> import numpy as np
@@ -38,7 +38,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from course_lib.annotate import seed_labels, why_degenerate
+from course_lib.mask_proposal import seed_labels, why_degenerate
 from course_lib.validate import as_alpha, as_number, as_rgb
 
 __all__ = ["SURE_BACKGROUND", "SURE_OBJECT", "BAND", "MAX_SIDE", "hybrid_labels", "hybrid_alpha", "hybrid_method"]

@@ -6,7 +6,7 @@ scored only for final numbers and never trained or tuned on.
 ``data/real/photos.json`` gives each photo's source, licence, scene and tags;
 ``data/real/SOURCES.md`` the same as a table, with how each mask was made.
 
-Each split is a folder in :mod:`course_lib.annotate`'s layout (``images/``,
+Each split is a folder in :mod:`course_lib.annotation_store`'s layout (``images/``,
 ``masks/``, ``annotations.json``): its reference masks are GrabCut proposals
 corrected by hand with the annotation tool, and replay byte for byte.
 

@@ -13,7 +13,7 @@ randomisation, Tobin et al. 2017; cut, paste and learn, Dwibedi et al. 2017):
   crop for most products, the product's own shading kept (so real texture is on
   the object side too, not only behind it — REAL-PHOTOS.md says why that matters);
 - real object cut-outs (``cutouts=``: RGB + alpha pairs, e.g. made with
-  :mod:`course_lib.annotate` from photos that are neither ``dev`` nor ``holdout``);
+  :mod:`course_lib.annotation_store` from photos that are neither ``dev`` nor ``holdout``);
 - backgrounds from :mod:`course_lib.synth_backgrounds` or a table/floor plane
   seen in perspective, textured with a real photo, under a wall;
 - a contact shadow under every object, then the camera effects of :mod:`course_lib.synth`.

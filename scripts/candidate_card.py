@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from course_lib import classical, datasets, evaluate, inference, metrics, real  # noqa: E402
-from course_lib.annotate import propose_mask  # noqa: E402
+from course_lib.mask_proposal import propose_mask  # noqa: E402
 from model_card import throughput  # noqa: E402  (scripts/ is on the path when run as a script)
 
 HYBRID = "GrabCut from candidate"

@@ -9,7 +9,7 @@ real photos instead of a generated split: the demo set (data/demo, references
 GrabCut plus hand-placed hints), or a side of the real set (data/real: ``dev``
 to tune on; ``holdout`` for final numbers only). ``--model LABEL=PATH`` adds a
 U-Net checkpoint; ``--hybrid`` adds, for each model, GrabCut started from the
-model's probability (course_lib.annotate.propose_mask with ``prior=``): an
+model's probability (course_lib.mask_proposal.propose_mask with ``prior=``): an
 automatic classical method that needs no box. The last lines say, per model,
 on how many photos it beats the best automatic classical method (the one with
 the highest median).
@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from course_lib import annotate, classical, demo, evaluate, real
+from course_lib import classical, demo, evaluate, mask_proposal, real
 
 SCORES = {"iou": "IoU", "boundary_f": "boundary F"}
 
@@ -77,7 +77,7 @@ def main(argv=None) -> None:
         models.append(label)
         if args.hybrid:
             hybrid = f"grabcut from {label}"
-            methods[hybrid] = lambda rgb, cnn=cnn: annotate.propose_mask(rgb, prior=cnn(rgb))
+            methods[hybrid] = lambda rgb, cnn=cnn: mask_proposal.propose_mask(rgb, prior=cnn(rgb))
             automatic.append(hybrid)
     start = time.perf_counter()
     rows = evaluate.evaluate_methods(methods, split, progress=False)

@@ -4,11 +4,11 @@
     .venv/bin/python scripts/make_demo_masks.py --only apple --force
     .venv/bin/python scripts/make_demo_masks.py --out /tmp/masks --overlays /tmp/overlays
 
-A thin command line over :func:`course_lib.annotate.replay_folder`: each mask is
-GrabCut started from the photo's box and hand-placed hints (an outline with a
-band, sure object/background strokes, ``maybe`` regions), then the annotation's
-corrections, exactly as the annotation tool (``course_lib.annotate``, whose
-docstring describes the format) replays it. Masks are approximate, not
+A thin command line over :func:`course_lib.annotation_store.replay_folder`:
+each mask is GrabCut started from the photo's box and hand-placed hints (an
+outline with a band, sure object/background strokes, ``maybe`` regions), then
+the annotation's corrections, exactly as the annotation tool replays it
+(``course_lib.mask_proposal``'s docstring describes the strokes). Masks are approximate, not
 pixel-exact mattes.
 
 A mask is an 8-bit PNG whose three channels are equal: white (255) = object,
@@ -26,7 +26,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from course_lib import annotate
+from course_lib import annotation_store, mask_proposal
 from course_lib.config import DATA_DIR
 from course_lib.imageio import save_png
 
@@ -58,8 +58,8 @@ def overlay(rgb: np.ndarray, mask: np.ndarray, labels: np.ndarray) -> np.ndarray
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--annotations", type=Path, default=DEMO_DIR / annotate.ANNOTATIONS_FILE,
-                        help=f"the folder's {annotate.ANNOTATIONS_FILE}")
+    parser.add_argument("--annotations", type=Path, default=DEMO_DIR / annotation_store.ANNOTATIONS_FILE,
+                        help=f"the folder's {annotation_store.ANNOTATIONS_FILE}")
     parser.add_argument("--images", type=lambda p: Path(p).resolve(), default=DEMO_DIR / "images")
     parser.add_argument("--out", type=Path, default=DEMO_DIR / "masks", help="folder for the masks")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these photos")
@@ -67,11 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overlays", type=Path, help="also write overlays for checking by eye here (replaced each run)")
     args = parser.parse_args(argv)
 
-    if args.annotations.name != annotate.ANNOTATIONS_FILE:
-        parser.error(f"--annotations must be a folder's {annotate.ANNOTATIONS_FILE}, got {args.annotations}")
+    if args.annotations.name != annotation_store.ANNOTATIONS_FILE:
+        parser.error(f"--annotations must be a folder's {annotation_store.ANNOTATIONS_FILE}, got {args.annotations}")
     if not args.annotations.exists():
         parser.error(f"annotations file {args.annotations} is missing")
-    store = annotate.AnnotationStore(args.annotations.parent, images=args.images)
+    store = annotation_store.AnnotationStore(args.annotations.parent, images=args.images)
     if args.only:
         unknown = sorted(set(args.only) - {a.stem for a in store.annotations.values()} - set(store.annotations))
         if unknown:
@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.overlays:
         args.overlays.mkdir(parents=True, exist_ok=True)
-    results = annotate.replay_folder(store.folder, args.out, force=args.force, only=args.only, images=args.images)
+    results = annotation_store.replay_folder(store.folder, args.out, force=args.force, only=args.only,
+                                             images=args.images)
     kept = failed = 0
     for result in results:
         annotation = store.annotations[result.photo]
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         mask = result.mask
         kept += result.status == "differs"
         if args.overlays:
-            labels = annotate.seed_labels(mask.shape, annotation.box, annotation.hints)
+            labels = mask_proposal.seed_labels(mask.shape, annotation.box, annotation.hints)
             save_png(args.overlays / f"{annotation.stem}.png", overlay(store.load(result.photo), mask, labels),
                      overwrite=True)
         status = STATUS[result.status].format(changed=result.changed)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from course_lib import annotate, synth
+from course_lib import annotation_store, synth
 from course_lib.imageio import save_png
 from course_lib.views.annotator import Annotator
 
@@ -49,9 +49,9 @@ def test_a_box_a_hint_and_accept_write_the_mask_and_the_annotation(folder):
     assert tool.photo == "p1.png" and "2 of 3" in tool.status.value
     saved = json.loads((folder / "annotations.json").read_text())["photos"]["p0.png"]
     assert saved["status"] == "accepted" and saved["seconds"] > 0 and saved["box"] == [8, 8, 89, 91]
-    assert np.array_equal(annotate.load_mask(folder / "masks" / "p0.png"), mask)
-    replayed = annotate.replay(annotate.AnnotationStore(folder).load("p0.png"),
-                               annotate.AnnotationStore(folder).get("p0.png"))
+    assert np.array_equal(annotation_store.load_mask(folder / "masks" / "p0.png"), mask)
+    store = annotation_store.AnnotationStore(folder)
+    replayed = annotation_store.replay(store.load("p0.png"), store.get("p0.png"))
     assert np.array_equal(replayed, mask)
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from course_lib import finetune, synth, unet
-from course_lib.annotate import Annotation, AnnotationStore, mask_to_rgb
+from course_lib.annotation_store import Annotation, AnnotationStore, mask_to_rgb
 from course_lib.imageio import save_png
 from course_lib.inference import MODEL_PATH
 

@@ -103,12 +103,12 @@ def test_no_training_scene_reproduces_a_real_photo():
 @pytest.mark.parametrize("split", SPLITS)
 def test_every_reference_mask_replays_from_its_annotation(split):
     """The masks are the annotation tool's: replaying annotations.json gives every mask byte for byte."""
-    from course_lib import annotate
+    from course_lib import annotation_store
 
-    results = annotate.replay_folder(REAL / split)
+    results = annotation_store.replay_folder(REAL / split)
     bad = [(r.photo, r.status, r.reason) for r in results if r.status != "unchanged" or not r.matches_record]
     assert results and not bad, bad
-    store = annotate.AnnotationStore(REAL / split)
+    store = annotation_store.AnnotationStore(REAL / split)
     for name, ann in store.annotations.items():
         assert ann.source and ann.licence and ann.note, f"{split}/{name}: source, licence and note are recorded"
         assert ann.status == "skipped" or ann.seconds or ann.note.startswith("the demo set"), \

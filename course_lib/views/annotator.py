@@ -9,8 +9,9 @@ Drag on the photo to draw, in the mode chosen above it:
 
 **accept** saves ``masks/<stem>.png`` and the annotation (with the seconds
 spent, from showing the photo to accepting it) and shows the next photo that
-has none; **skip** records the photo as skipped, without a mask. The logic,
-the file format and the replay live in :mod:`course_lib.annotate`; this module
+has none; **skip** records the photo as skipped, without a mask. The logic
+lives elsewhere (GrabCut's proposal in :mod:`course_lib.mask_proposal`, the
+file format and the replay in :mod:`course_lib.annotation_store`); this module
 only draws and listens.
 
 Tests and scripts drive it without a browser: :meth:`Annotator.press`,
@@ -31,7 +32,7 @@ import ipywidgets as W
 import numpy as np
 from ipyevents import Event
 
-from course_lib import annotate, viz
+from course_lib import annotation_store, mask_proposal, viz
 from course_lib.imageio import ImageLoadError
 from course_lib.views.controls import error_html, int_slider, png_bytes
 
@@ -56,10 +57,10 @@ class Annotator:
     ----------
     folder : path
         The photos and, once saved, ``masks/`` and ``annotations.json``
-        (see :class:`course_lib.annotate.AnnotationStore`).
+        (see :class:`course_lib.annotation_store.AnnotationStore`).
     model : Keras model, optional
         Anything :func:`course_lib.inference.predict_alpha` accepts; its
-        probability seeds GrabCut (``annotate.PRIOR_THRESHOLDS``).
+        probability seeds GrabCut (``mask_proposal.PRIOR_THRESHOLDS``).
     model_name : str, optional
         Recorded in each annotation's ``prior``; default the model's ``name``.
     images : path, optional
@@ -86,7 +87,7 @@ class Annotator:
 
     def __init__(self, folder, *, model=None, model_name: str | None = None, images=None, side: int = 512,
                  iterations: int = 5, seed: int = 0):
-        self.store = annotate.AnnotationStore(folder, images=images)
+        self.store = annotation_store.AnnotationStore(folder, images=images)
         self.model, self.side, self.iterations, self.seed = model, side, iterations, seed
         self.model_name = model_name or getattr(model, "name", type(model).__name__)
         problems = self.store.scan()
@@ -192,7 +193,7 @@ class Annotator:
         drawing = [self._drawing] if isinstance(self._drawing, dict) and self.mode not in BRUSHES else []
         for stroke in self.hints + drawing:
             if stroke["label"] != "outline":
-                annotate.paint_stroke(strokes, stroke, codes[stroke["label"]])
+                mask_proposal.paint_stroke(strokes, stroke, codes[stroke["label"]])
         shown = shown.astype(np.float32)
         for label, code in codes.items():
             shown[strokes == code] = 0.3 * shown[strokes == code] + 0.7 * _rgb(STROKE_COLOURS[label])
@@ -294,22 +295,22 @@ class Annotator:
 
     # -- the buttons -------------------------------------------------------------------------------------------
 
-    def annotation(self, status: str = "accepted") -> annotate.Annotation:
+    def annotation(self, status: str = "accepted") -> annotation_store.Annotation:
         """Return the photo's annotation as it stands (box, hints, prior, corrections, seconds so far)."""
-        prior = None if self.prior is None else {"model": self.model_name, **annotate.PRIOR_THRESHOLDS}
-        return annotate.Annotation(self.photo, box=self.box, hints=list(self.hints), prior=prior,
-                                   corrections=list(self.corrections), iterations=self.iterations,
-                                   seed=self.seed, status=status, seconds=round(self.seconds(), 3),
-                                   started=self.started)
+        prior = None if self.prior is None else {"model": self.model_name, **mask_proposal.PRIOR_THRESHOLDS}
+        return annotation_store.Annotation(self.photo, box=self.box, hints=list(self.hints), prior=prior,
+                                           corrections=list(self.corrections), iterations=self.iterations,
+                                           seed=self.seed, status=status, seconds=round(self.seconds(), 3),
+                                           started=self.started)
 
     def propose(self) -> None:
         """Run GrabCut again from the box, the hints and the model's probability; keep the corrections."""
         if self.rgb is None:
             return
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", annotate.DegenerateLabelsWarning)
-            self.proposal = annotate.propose_mask(self.rgb, self.box, self.hints, prior=self.prior,
-                                                  iterations=self.iterations, seed=self.seed)
+            warnings.simplefilter("always", mask_proposal.DegenerateLabelsWarning)
+            self.proposal = mask_proposal.propose_mask(self.rgb, self.box, self.hints, prior=self.prior,
+                                                       iterations=self.iterations, seed=self.seed)
         if caught:
             self._fail(str(caught[-1].message))
         self._correct()
@@ -318,7 +319,7 @@ class Annotator:
     def _correct(self) -> None:
         if self.proposal is None:                   # brushing before any proposal: start from all background
             self.proposal = np.zeros(self.rgb.shape[:2], bool)
-        self.mask = annotate.apply_corrections(self.proposal, self.corrections)
+        self.mask = mask_proposal.apply_corrections(self.proposal, self.corrections)
 
     def undo(self) -> None:
         """Take back the last box, hint or brush stroke."""
