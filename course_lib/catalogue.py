@@ -3,10 +3,15 @@
 ``course-cutout`` is these four steps around :func:`course_lib.cutout.process_chunk`:
 
 1. :func:`find_inputs` — files, folders (recursively) and glob patterns to a
-   sorted list of photos, each with the output name it will get;
+   sorted list of photos, each with an output name of its own. The rule: a
+   photo keeps its path below the input that found it (``photos/bags/mug.jpg``
+   → ``bags/mug.png``); photos whose names would clash keep their extension
+   (``mug.jpg``, ``mug.png`` → ``mug_jpg.png``, ``mug_png.png``) and, if that is
+   not enough, the folders that tell them apart (``shop1/mug_jpg.png``). It
+   depends only on the set of inputs, so ``--resume`` finds the same names;
 2. :func:`plan` — one :class:`Entry` per photo: a job to run, or a row decided
    already (the output exists and ``resume`` says skip it; the output exists
-   and may not be replaced; two photos would write the same file);
+   and may not be replaced);
 3. :func:`run` — the jobs in chunks (:func:`chunks`: the same chunks for the
    plain run and the Dask run, so both write the same bytes), stopped cleanly
    by Ctrl-C;
@@ -97,50 +102,127 @@ def _walk(folder: Path, exclude: Path | None) -> tuple[list[Path], list[Path]]:
     return files, odd
 
 
+def _inside(path: Path, folder: Path | None) -> bool:
+    return folder is not None and (path.resolve() == folder or folder in path.resolve().parents)
+
+
+def _name(rel: Path, level: int, root_in_common: Path) -> Path:
+    """Return the output name (no extension) of a photo at ``rel`` below its input, at one level of the rule."""
+    if level == 0:
+        return rel.with_suffix("")
+    named = rel.with_name(f"{rel.stem}_{rel.suffix[1:]}" if rel.suffix else rel.name)
+    return named if level == 1 else root_in_common / named
+
+
+def _claims(name: Path) -> set[str]:
+    """Return what a name may write, as the file system may compare it: the cut-out's and the mask's stems."""
+    return {name.as_posix().casefold(), f"{name.as_posix()}.mask".casefold()}
+
+
+def _unique_names(photos: list[tuple[Path, Path]]) -> list[Path]:
+    """Return each photo's output name (no extension): see :func:`find_inputs`; ``photos`` are (root, rel) pairs.
+
+    Photos whose names would clash move up a level together, until none clashes:
+    0 the path below the input; 1 the same with the extension in the name; 2 the
+    same below the deepest folder holding every input. Level 2 names are
+    distinct, as the photos are: the rule always ends.
+    """
+    roots = [os.path.abspath(root) for root, _ in photos]
+    try:
+        common = os.path.commonpath(roots) if roots else ""
+    except ValueError:                                 # Windows: inputs on several drives
+        common = ""
+    in_common = [Path(os.path.relpath(root, common)) if common else Path(*Path(root).parts[1:]) for root in roots]
+    levels = [0] * len(photos)
+    while True:
+        names = [_name(rel, level, where) for (_, rel), level, where in zip(photos, levels, in_common)]
+        holders: dict[str, set[int]] = {}
+        for k, name in enumerate(names):
+            for claim in _claims(name):
+                holders.setdefault(claim, set()).add(k)
+        clashing = {k for ks in holders.values() if len(ks) > 1 for k in ks if levels[k] < 2}
+        if not clashing:
+            return names
+        for k in clashing:
+            levels[k] += 1
+
+
 def find_inputs(inputs: Iterable[str | os.PathLike], *, exclude: str | os.PathLike | None = None
                 ) -> list[tuple[Path, Path]]:
-    """Return ``(photo, output stem)`` pairs for files, folders and glob patterns, in a stable order.
+    """Return ``(photo, output name)`` pairs for files, folders and glob patterns; no two photos share a name.
 
-    A file keeps its name (``shop/a.jpg`` → ``a``); the photos of a folder keep
-    their path inside it (``shop/`` holding ``bags/b.png`` → ``bags/b``), and so do
-    those a pattern matches, below its fixed folders (``shop/**/*.jpg``). Image
-    files are those ending in :data:`course_lib.imageio.IMAGE_SUFFIXES`; hidden
-    files and the ``exclude`` folder (the output folder, when it lies inside an
-    input) are left out. A folder named like an image (``x.jpg/``) is listed as
-    an input too, so the report says what it is. A path that does not exist, or
-    a pattern that matches nothing, is listed as it is: it becomes a report row.
+    The output name has no extension (the run adds ``.png`` or ``.jpg``, and
+    ``.mask.png`` for the mask). The rule, the same whatever the order of the
+    inputs:
+
+    1. a photo keeps its path below the input that found it: a folder's photos
+       their path inside it (``shop/`` holding ``bags/mug.jpg`` → ``bags/mug``), a
+       pattern's matches their path below its fixed folders (``shop/**/*.jpg``),
+       a file given by name its name (``shop/mug.jpg`` → ``mug``);
+    2. photos whose names would clash (``mug.jpg`` and ``mug.png``; ``Mug`` and
+       ``mug``, one file on macOS and Windows; ``mug`` and ``mug.mask``, whose
+       cut-out would be the other's mask) keep their extension in the name:
+       ``mug_jpg``, ``mug_png``;
+    3. photos that still clash (the same name below two inputs: ``shop1/mug.jpg``
+       and ``shop2/mug.jpg``) also keep the folders that tell them apart, their
+       path below the deepest folder holding every input: ``shop1/mug_jpg``,
+       ``shop2/mug_jpg``.
+
+    A photo found by several inputs is listed once, with the longest of its
+    names. Image files are those ending in
+    :data:`course_lib.imageio.IMAGE_SUFFIXES`; hidden files and the ``exclude``
+    folder (the output folder, when it lies inside an input) are left out. A
+    folder named like an image (``x.jpg/``) is listed as an input too, so the
+    report says what it is. A path that does not exist, or a pattern that
+    matches nothing, is listed as it is: it becomes a report row.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     shop = Path(folder)
+    ...     for name in ("mug.jpg", "mug.png", "cup.jpg", "bags/mug.jpg"):
+    ...         (shop / name).parent.mkdir(exist_ok=True)
+    ...         (shop / name).touch()
+    ...     print([name.as_posix() for _, name in find_inputs([shop])])
+    ...     print([name.as_posix() for _, name in find_inputs([shop / "bags" / "mug.jpg", shop / "mug.jpg"])])
+    ['bags/mug', 'cup', 'mug_jpg', 'mug_png']
+    ['bags/mug_jpg', 'mug_jpg']
     """
     exclude_path = Path(exclude).resolve() if exclude is not None else None
-    found: list[tuple[Path, Path]] = []
-    seen: set[Path] = set()
+    order: list[Path] = []                             # resolved photos, in the order first found
+    found: dict[Path, tuple[Path, Path, Path]] = {}    # resolved → (path, root, path below root), longest kept
+    missing: dict[int, Path] = {}                      # position in the result → a path that is not there
 
-    def add(path: Path, stem: Path) -> None:
+    def add(path: Path, root: Path) -> None:
         key = path.resolve()
-        if key not in seen:
-            seen.add(key)
-            found.append((path, stem))
+        rel = path.relative_to(root)
+        if key not in found:
+            order.append(key)
+            found[key] = (path, root, rel)
+        elif (len(rel.parts), rel.as_posix()) > (len(found[key][2].parts), found[key][2].as_posix()):
+            found[key] = (path, root, rel)             # the longest name, whichever input came first
 
     for item in inputs:
         text = os.fspath(item)
-        matches = sorted(Path(m) for m in glob.glob(text, recursive=True)) if _is_glob(text) else [Path(text)]
+        pattern = _is_glob(text)
+        matches = sorted(Path(m) for m in glob.glob(text, recursive=True)) if pattern else [Path(text)]
+        matches = [m for m in matches if not (pattern and _inside(m, exclude_path))]
         if not matches:
-            found.append((Path(text), Path(Path(text).stem or "input")))
+            missing[len(order) + len(missing)] = Path(text)
             continue
         for path in matches:
-            if path.is_dir() and path.suffix.lower() not in imageio.IMAGE_SUFFIXES:
+            root = _glob_base(text) if pattern else path if path.is_dir() else path.parent
+            if not path.is_dir() or path.suffix.lower() in imageio.IMAGE_SUFFIXES:
+                add(path, path.parent if root == path else root)   # a file; or x.jpg/: reported, and walked
+            if path.is_dir():
                 files, odd = _walk(path, exclude_path)
                 for file in sorted(files + odd):
-                    rel = file.relative_to(path)
-                    add(file, rel.with_suffix(""))
-            else:
-                # a file keeps its name; one matched by a pattern keeps its path below the pattern's fixed folders
-                stem = path.relative_to(_glob_base(text)).with_suffix("") if _is_glob(text) else Path(path.stem)
-                add(path, stem)
-                if path.is_dir():                                   # x.jpg/ : reported, and walked
-                    files, odd = _walk(path, exclude_path)
-                    for file in sorted(files + odd):
-                        add(file, Path(path.stem) / file.relative_to(path).with_suffix(""))
-    return found
+                    add(file, root)
+    photos = [found[key] for key in order if found[key][0].is_file()]
+    names = dict(zip((path for path, _, _ in photos), _unique_names([(root, rel) for _, root, rel in photos])))
+    result = [(path, names.get(path, rel.with_suffix(""))) for path, _, rel in (found[key] for key in order)]
+    for position, path in sorted(missing.items()):
+        result.insert(position, (path, Path(path.stem or "input")))
+    return result
 
 
 def _outputs_complete(job: cutout.Job) -> bool:
@@ -154,7 +236,8 @@ def plan(inputs: Iterable[tuple[Path, Path]], out_dir: str | os.PathLike, spec: 
     - an output that exists: replaced with ``overwrite``; with ``resume``,
       skipped when it is complete (it decodes to its last pixel) and redone
       when it is not; otherwise left alone (status ``exists``);
-    - two photos that would write the same output: the second one fails, naming the first;
+    - two photos that would write the same file (names not made by :func:`find_inputs`,
+      which never clash): the second one fails, naming the first;
     - a folder named like an image, or a path that does not exist: fails, saying so.
     """
     out_dir = Path(out_dir)

@@ -12,6 +12,12 @@ output names and the report are :mod:`course_lib.catalogue`; ``--dask`` runs
 the same chunks on a Dask cluster (:mod:`course_lib.scale_out`). This module
 only reads options, shows progress (Rich) and prints the outcome.
 
+Every photo gets an output of its own: it keeps its path below the folder
+given (``photos/bags/mug.jpg`` → ``cut/bags/mug.png``); photos that would share
+one keep their extension (``mug_jpg.png``, ``mug_png.png``) and, if still
+shared, the folders that tell them apart (``shop1/mug_jpg.png``). The rule is
+:func:`course_lib.catalogue.find_inputs`'s; ``--help`` states it.
+
 Exit status: 0 every photo cut out (or skipped by ``--resume``); 1 some photo
 failed or its output existed; 2 a usage error (nothing was done); 130
 interrupted (Ctrl-C or SIGTERM; the report lists what was done).
@@ -131,7 +137,13 @@ def _client(address: str):
 
 @app.command(help="Cut the background out of product photos: files, folders (recursively) and glob patterns. "
                   "Writes one cut-out per photo into --out, and report.csv + report.json there (also when "
-                  "stopped with Ctrl-C). Never replaces a file unless --overwrite.", epilog=EXAMPLES)
+                  "stopped with Ctrl-C). Never replaces a file unless --overwrite.\n\n"
+                  "Output names: a photo keeps its path below the folder given (below a pattern's fixed folders; "
+                  "a file given by name keeps its name), with the new extension: photos/bags/mug.jpg → "
+                  "cut/bags/mug.png. Photos that would share an output keep their extension in the name: "
+                  "mug.jpg, mug.png → mug_jpg.png, mug_png.png; if still shared (the same name in two inputs), "
+                  "also the folders that tell them apart: shop1/mug_jpg.png, shop2/mug_jpg.png. The names "
+                  "depend only on the set of inputs, so --resume finds them.", epilog=EXAMPLES)
 def cutout_command(
     inputs: Annotated[list[str], typer.Argument(metavar="INPUT", show_default=False,
                                                 help="Photo files, folders (searched recursively) or glob patterns.")],
@@ -152,7 +164,8 @@ def cutout_command(
                                                        show_default=False, min=0)] = None,
     decontaminate: Annotated[bool, typer.Option(help="Remove the old background's colour from edge pixels.")] = True,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace outputs that exist.")] = False,
-    resume: Annotated[bool, typer.Option("--resume", help="Skip photos whose outputs exist and are complete.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Skip photos whose outputs exist and are complete "
+                                         "(give the same inputs: they decide the names).")] = False,
     batch_size: Annotated[Optional[int], typer.Option(help="Photos per network call (default: 8 for cnn, 1 "
                                                       "otherwise).", min=1, show_default=False)] = None,
     dask: Annotated[Optional[str], typer.Option(help="Run on Dask: 'local', 'local:N' (N worker processes) or "

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_lib import catalogue, cli, cutout, imageio, inference, metrics, pipeline, synth
+from course_lib import boxes, catalogue, cli, cutout, imageio, inference, metrics, pipeline, synth
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = {"corrupt.jpg": "truncated or corrupt", "empty.png": "empty (0 bytes)",
@@ -181,7 +181,7 @@ def test_crop_margin_output_contains_the_whole_object(tmp_path):
     assert cli.main([str(tmp_path / "photo.png"), "--out", str(tmp_path / "crop"), "--crop-margin", "5", "-q"]) == 0
     full = np.asarray(Image.open(tmp_path / "full" / "photo.png"))[:, :, 3]
     crop = np.asarray(Image.open(tmp_path / "crop" / "photo.png"))[:, :, 3]
-    box = cutout.crop_box(full, 5)
+    box = boxes.bounding_box(full, 5)
     assert crop.shape == full[box].shape and int(crop.sum()) == int(full.sum()) > 0
     assert crop.shape[0] < full.shape[0] or crop.shape[1] < full.shape[1], "nothing was cropped"
 
@@ -258,8 +258,9 @@ def test_the_entry_points_answer_help():
         result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT,
                                 env={**os.environ, "COLUMNS": "120"})
         assert result.returncode == 0, result.stderr
-        for word in ("--out", "--resume", "--crop-margin", "Examples", "Exit status"):
-            assert word in result.stdout, f"{word} missing from {command[0]} --help"
+        for word in ("--out", "--resume", "--crop-margin", "Examples", "Exit status", "Output names",
+                     "mug_jpg.png, mug_png.png", "shop1/mug_jpg.png"):         # the naming rule, with its examples
+            assert word in " ".join(result.stdout.split()), f"{word} missing from {command[0]} --help"
 
 
 def _default_sigint():
@@ -340,3 +341,93 @@ def test_glob_patterns_keep_subfolders_and_an_output_never_replaces_its_photo(ca
     assert cli.main([str(copy), "--out", str(copy), "--method", "otsu", "--overwrite", "-q"]) == 1
     assert "would replace the photo itself" in _rows(copy)[0]["error"]
     assert (copy / "a.png").read_bytes() == before
+
+
+def _box_photo(path: Path, height: int, width: int) -> None:
+    """Write a dark box on a light ground, ``height``×``width``: its cut-out's size says which photo it came from."""
+    rgb = np.full((height, width, 3), 240, np.uint8)
+    rgb[height // 4: 3 * height // 4, width // 4: 3 * width // 4] = (20, 40, 160)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".png":
+        imageio.save_png(path, rgb)
+    else:
+        Image.fromarray(rgb).save(path, quality=95)
+
+
+def _sizes(out: Path) -> dict[str, tuple[int, int]]:
+    """Return every cut-out (not the masks) under ``out``: relative path → (height, width)."""
+    sizes = {}
+    for path in sorted(out.rglob("*.png")):
+        if not path.name.endswith(".mask.png"):
+            with Image.open(path) as image:
+                sizes[path.relative_to(out).as_posix()] = (image.height, image.width)
+    return sizes
+
+
+@pytest.fixture()
+def clashing_dir(tmp_path):
+    """Photos whose plain names clash: mug.jpg + mug.png, and cup.png in two sub-folders; each a different size."""
+    folder = tmp_path / "photos"
+    sizes = {"mug.jpg": (40, 64), "mug.png": (48, 32), "a/cup.png": (56, 40), "b/cup.png": (36, 60),
+             "plate.png": (44, 44)}
+    for name, (height, width) in sizes.items():
+        _box_photo(folder / name, height, width)
+    return folder, sizes
+
+
+def test_photos_that_share_a_name_each_get_their_own_output(clashing_dir, tmp_path):
+    folder, sizes = clashing_dir
+    out = tmp_path / "cut"
+    assert cli.main([str(folder), "--out", str(out), "--method", "otsu", "--mask", "-q"]) == 0
+    expected = {"mug_jpg.png": "mug.jpg", "mug_png.png": "mug.png", "a/cup.png": "a/cup.png",
+                "b/cup.png": "b/cup.png", "plate.png": "plate.png"}
+    assert _sizes(out) == {output: sizes[photo] for output, photo in expected.items()}
+    rows = _rows(out)
+    assert {Path(r["file"]).relative_to(folder).as_posix(): Path(r["output"]).relative_to(out).as_posix()
+            for r in rows} == {photo: output for output, photo in expected.items()}
+    assert all(r["status"] == "ok" and Path(r["mask"]).is_file() for r in rows)
+    assert len({r["mask"] for r in rows}) == 5
+
+    # the sub-folders given as two inputs: cup.png is in both, so each keeps the folder it came from
+    out2 = tmp_path / "cut2"
+    assert cli.main([str(folder / "a"), str(folder / "b"), str(folder / "plate.png"), "--out", str(out2),
+                     "--method", "otsu", "-q"]) == 0
+    assert _sizes(out2) == {"a/cup_png.png": sizes["a/cup.png"], "b/cup_png.png": sizes["b/cup.png"],
+                            "plate.png": sizes["plate.png"]}
+    # the same inputs in another order: the same names (and --resume finds them all)
+    assert cli.main([str(folder / "plate.png"), str(folder / "b"), str(folder / "a"), "--out", str(out2),
+                     "--method", "otsu", "--resume", "-q"]) == 0
+    assert [r["status"] for r in _rows(out2)] == ["skipped"] * 3
+
+
+def test_resume_after_a_partial_run_skips_exactly_the_done_photos_and_nothing_is_overwritten(clashing_dir, tmp_path):
+    folder, sizes = clashing_dir
+    out = tmp_path / "cut"
+    args = [str(folder), "--out", str(out), "--method", "otsu", "--mask", "-q"]
+    assert cli.main(args) == 0
+    (out / "mug_png.png").unlink()                                          # as if the run stopped before them
+    (out / "b" / "cup.png").unlink()
+    good = (out / "mug_jpg.png").read_bytes()
+    (out / "mug_jpg.png").write_bytes(good[: len(good) // 2])              # as if another tool died mid-write
+    kept = {k: v for k, v in _tree(out).items() if k in ("a/cup.png", "a/cup.mask.png", "plate.png")}
+
+    assert cli.main(args) == 1                                              # no --resume: nothing is replaced
+    rows = {Path(r["file"]).relative_to(folder).as_posix(): r for r in _rows(out)}
+    assert {k: r["status"] for k, r in rows.items()} == {
+        "a/cup.png": "exists", "b/cup.png": "exists", "mug.jpg": "exists", "mug.png": "exists", "plate.png": "exists"}
+    assert (out / "mug_jpg.png").read_bytes() == good[: len(good) // 2] and not (out / "mug_png.png").exists()
+
+    assert cli.main([*args, "--resume"]) == 0
+    rows = {Path(r["file"]).relative_to(folder).as_posix(): r["status"] for r in _rows(out)}
+    assert rows == {"a/cup.png": "skipped", "b/cup.png": "ok", "mug.jpg": "ok", "mug.png": "ok", "plate.png": "skipped"}
+    assert {k: v for k, v in _tree(out).items() if k in kept} == kept, "--resume rewrote a finished output"
+    assert (out / "mug_jpg.png").read_bytes() == good
+    assert _sizes(out)["mug_png.png"] == sizes["mug.png"] and _sizes(out)["b/cup.png"] == sizes["b/cup.png"]
+    assert cli.main([*args, "--resume"]) == 0
+    assert {r["status"] for r in _rows(out)} == {"skipped"}
+
+    assert cli.main([*args, "--overwrite"]) == 0                            # replaces each photo's own output
+    assert [r["status"] for r in _rows(out)] == ["ok"] * 5
+    assert _sizes(out) == {"mug_jpg.png": sizes["mug.jpg"], "mug_png.png": sizes["mug.png"],
+                           "a/cup.png": sizes["a/cup.png"], "b/cup.png": sizes["b/cup.png"],
+                           "plate.png": sizes["plate.png"]}
