@@ -97,16 +97,17 @@ def text(driver, css: str) -> str:
 
 def wait_for(condition, what: str, timeout: float = 120):
     """Return ``condition()``'s first truthy value, trying every 0.25 s; fail naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
+    deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         try:
             value = condition()
             if value:
                 return value
-        except Exception:  # the element is not there yet, or is being re-rendered
-            pass
+        except Exception as exc:  # the element is not there yet, or is being re-rendered: try again, say it at the end
+            last = exc
         time.sleep(0.25)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}"
+                + (f"; the last try raised {type(last).__name__}: {last}" if last is not None else ""))
 
 
 ERROR_TEXTS = ("Traceback", "Error displaying widget", "Failed to load model class")

@@ -2,9 +2,7 @@
 
 ``__all__`` says what a lesson may import; everything else is the module's own
 business. Each name in it must exist and be public (no leading underscore).
-Modules not converted yet are listed in ``WITHOUT_ALL_YET``; a listed module
-that gains ``__all__`` fails the run until it is taken off the list, so the
-list only ever shrinks.
+Every module has one: a new module without ``__all__`` fails the run.
 """
 
 from __future__ import annotations
@@ -15,9 +13,6 @@ import pkgutil
 import pytest
 
 import course_lib
-
-WITHOUT_ALL_YET: frozenset[str] = frozenset()
-"""Modules that do not define ``__all__`` yet (expected failures). Empty it; never add to it."""
 
 NOT_LIBRARY = frozenset({"course_lib.conftest"})
 """Files inside the package that are not part of its API (pytest's doctest set-up)."""
@@ -40,21 +35,11 @@ def test_modules_are_found_including_subpackages():
     assert len(MODULES) >= 20, MODULES
 
 
-def test_expected_failures_name_real_modules():
-    stale = sorted(WITHOUT_ALL_YET - set(MODULES))
-    assert not stale, f"WITHOUT_ALL_YET lists modules that do not exist (renamed or removed?): {stale}"
-
-
 @pytest.mark.parametrize("name", MODULES)
 def test_module_declares_its_public_names(name):
     module = importlib.import_module(name)
-    declared = "__all__" in vars(module)
-    if name in WITHOUT_ALL_YET:
-        assert not declared, (f"{name} now defines __all__: take it off WITHOUT_ALL_YET in "
-                              f"tests/test_public_api.py")
-        pytest.xfail(f"{name} has no __all__ yet (listed in WITHOUT_ALL_YET)")
-    assert declared, (f"{name} has no __all__: list the names lessons and tests may import "
-                      f"(functions, classes, constants) at the top of the module")
+    assert "__all__" in vars(module), (f"{name} has no __all__: list the names lessons and tests may import "
+                                       f"(functions, classes, constants) at the top of the module")
     names = module.__all__
     assert isinstance(names, (list, tuple)), f"{name}.__all__ is a {type(names).__name__}, not a list"
     not_text = [n for n in names if not isinstance(n, str)]
