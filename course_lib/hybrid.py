@@ -1,4 +1,16 @@
-"""A CNN and GrabCut together: the network's probability seeds GrabCut's labels, GrabCut refines the edge.
+"""A CNN and GrabCut together: the network says where the object is, GrabCut finds its edge.
+
+Two ways to hand GrabCut the CNN's answer, both here so they are measured the same way
+(``scripts/choose_real_default.py`` scores them on the real ``dev`` photos):
+
+- **from the CNN's labels** (:func:`hybrid_alpha`): every pixel starts with a label read off the
+  probability (the table below); GrabCut may only move the edge inside a narrow band;
+- **inside the CNN's box** (:func:`hybrid_box_alpha`): the probability only places a box
+  (:func:`cnn_box`, widened by :data:`BOX_MARGIN`); GrabCut starts as lesson 01 does from a
+  rectangle — outside sure background, inside probably object — and decides every pixel in it from
+  this photo's colours. A CNN that knows *where* the object is but not its outline helps most this way.
+
+From the labels, in detail.
 
 The two methods fail differently. The CNN knows *what* an object looks like but
 works at :data:`course_lib.inference.WORK_SIZE` pixels, so its edge is soft and
@@ -41,7 +53,8 @@ import numpy as np
 from course_lib.mask_proposal import seed_labels, why_degenerate
 from course_lib.validate import as_alpha, as_number, as_rgb
 
-__all__ = ["SURE_BACKGROUND", "SURE_OBJECT", "BAND", "MAX_SIDE", "hybrid_labels", "hybrid_alpha", "hybrid_method"]
+__all__ = ["SURE_BACKGROUND", "SURE_OBJECT", "BAND", "MAX_SIDE", "BOX_MARGIN", "VARIANTS", "hybrid_labels",
+           "hybrid_alpha", "cnn_box", "hybrid_box_alpha", "hybrid_method"]
 
 SURE_BACKGROUND = 0.05
 """Below this probability the CNN is sure a pixel is background: GrabCut may not touch it."""
@@ -57,6 +70,10 @@ lets GrabCut follow a poor CNN further, and lets it wander on generated photos t
 
 MAX_SIDE = 400
 """GrabCut runs on a copy of the photo at most this many pixels on a side (its time grows with the pixels)."""
+
+BOX_MARGIN = 0.08
+"""How far :func:`cnn_box` widens the CNN's box: each edge moves out by this fraction of the box's width (left,
+right) or height (top, bottom). The CNN's edge is soft, and GrabCut can only find object inside the box."""
 
 
 def hybrid_labels(object_prob, *, sure_background: float = SURE_BACKGROUND, sure_object: float = SURE_OBJECT,
@@ -135,15 +152,132 @@ def hybrid_alpha(rgb, object_prob, *, sure_background: float = SURE_BACKGROUND, 
     return mask
 
 
-def hybrid_method(cnn, **options):
-    """Return a segmenter ``rgb -> alpha`` for :func:`course_lib.evaluate.evaluate_methods`: the CNN, then the hybrid.
+def cnn_box(object_prob, *, threshold: float = 0.5, margin: float = BOX_MARGIN) -> tuple[int, int, int, int] | None:
+    """Return the box ``(x0, y0, x1, y1)`` (``x1``, ``y1`` exclusive) around the CNN's object, or ``None``.
+
+    The box holds every pixel with ``object_prob >= threshold`` (all objects,
+    if there are several), each edge moved out by ``margin`` times the box's
+    width or height (at least one pixel when ``margin > 0``), then clipped to
+    the frame. ``None`` when no pixel reaches ``threshold``: the CNN sees no object.
+
+    >>> p = np.zeros((20, 40), np.float32); p[5:15, 10:20] = 0.9     # a 10×10 object
+    >>> cnn_box(p, margin=0.1), cnn_box(p, margin=0.0), cnn_box(np.zeros((4, 4), np.float32))
+    ((9, 4, 21, 16), (10, 5, 20, 15), None)
+    >>> cnn_box(np.ones((4, 6), np.float32))        # the object fills the frame: the box is the frame
+    (0, 0, 6, 4)
+    """
+    p = as_alpha(object_prob, "object_prob")
+    threshold = as_number(threshold, "threshold", low=0.0, high=1.0)
+    margin = as_number(margin, "margin", low=0.0)
+    rows, cols = np.flatnonzero((p >= threshold).any(axis=1)), np.flatnonzero((p >= threshold).any(axis=0))
+    if rows.size == 0:
+        return None
+    h, w = p.shape
+    x0, x1, y0, y1 = int(cols[0]), int(cols[-1]) + 1, int(rows[0]), int(rows[-1]) + 1
+    dx, dy = int(np.ceil(margin * (x1 - x0))), int(np.ceil(margin * (y1 - y0)))
+    return max(0, x0 - dx), max(0, y0 - dy), min(w, x1 + dx), min(h, y1 + dy)
+
+
+def _border_box(shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Lesson 01's rectangle (:func:`course_lib.classical.grabcut_mask`): 5 % inside the frame, at least 1 px."""
+    h, w = shape
+    mx, my = max(1, int(round(w * 0.05))), max(1, int(round(h * 0.05)))
+    return mx, my, w - mx, h - my
+
+
+def hybrid_box_alpha(rgb, object_prob, *, threshold: float = 0.5, margin: float = BOX_MARGIN, iterations: int = 5,
+                     max_side: int | None = MAX_SIDE, seed: int = 0) -> np.ndarray:
+    """Return the box hybrid's alpha (H×W float32, 0 or 1): GrabCut inside the box the CNN's probability places.
+
+    Parameters
+    ----------
+    rgb : H×W×3 uint8
+        The photo.
+    object_prob : H×W float in [0, 1]
+        The CNN's probability of object at the photo's size.
+    threshold, margin : float
+        The box: pixels with ``object_prob >= threshold``, widened by ``margin`` (see :func:`cnn_box`).
+    iterations : int
+        GrabCut's iterations.
+    max_side : int or None
+        GrabCut runs on a copy at most this many pixels on a side; ``None``: the full photo.
+    seed : int
+        Seed of OpenCV's random numbers (GrabCut's k-means): same inputs, same alpha.
+
+    Outside the box the alpha is always 0. The two cases with no box to give GrabCut:
+
+    - **the CNN sees no object** (no pixel reaches ``threshold``): the alpha is all 0,
+      the CNN's own answer;
+    - **the box is the whole frame** (it leaves GrabCut fewer background pixels than
+      its colour model needs): GrabCut starts from lesson 01's rectangle 5 % inside
+      the border instead, as :func:`course_lib.classical.grabcut_mask` does (on a photo
+      too small even for that, the CNN's mask inside the box is returned).
+
+    >>> rgb = np.full((40, 40, 3), 30, np.uint8); rgb[10:30, 10:30] = 220        # a bright square
+    >>> p = np.zeros((40, 40), np.float32); p[14:26, 14:26] = 0.8               # a CNN that sees its middle
+    >>> int(hybrid_box_alpha(rgb, p, margin=0.5).sum())                          # the box reaches past its edge
+    400
+    """
+    rgb = as_rgb(rgb)
+    p = as_alpha(object_prob, "object_prob", rgb.shape[:2])
+    iterations = as_number(iterations, "iterations", low=1, integer=True)
+    h, w = p.shape
+    box = cnn_box(p, threshold=threshold, margin=margin)
+    if box is None:
+        return np.zeros((h, w), np.float32)
+    scale = 1.0 if max_side is None else min(1.0, as_number(max_side, "max_side", low=16) / max(h, w))
+    small_rgb = rgb
+    if scale < 1.0:
+        small_rgb = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    sh, sw = small_rgb.shape[:2]
+
+    def labels_of(full_box):
+        x0, y0, x1, y1 = full_box
+        small_box = (min(sw - 1, int(x0 * scale)), min(sh - 1, int(y0 * scale)),
+                     max(1, min(sw, int(np.ceil(x1 * scale)))), max(1, min(sh, int(np.ceil(y1 * scale)))))
+        return seed_labels((sh, sw), small_box)
+
+    labels = labels_of(box)
+    if why_degenerate(labels) is not None:      # (nearly) the whole frame: no background colours to learn
+        box = _border_box((h, w))
+        labels = labels_of(box)
+    x0, y0, x1, y1 = box
+    if why_degenerate(labels) is not None:      # a photo of a few pixels: GrabCut cannot run at all
+        mask = np.zeros((h, w), np.float32)
+        mask[y0:y1, x0:x1] = p[y0:y1, x0:x1] >= threshold
+        return mask
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(int(seed))
+    cv2.grabCut(np.ascontiguousarray(small_rgb[:, :, ::-1]), labels, None, bgd, fgd, int(iterations),
+                cv2.GC_INIT_WITH_MASK)      # labels as GC_INIT_WITH_RECT sets them: the same start
+    mask = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
+    if scale < 1.0:
+        mask = (cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR) >= 0.5).astype(np.float32)
+    outside = np.ones((h, w), bool)
+    outside[y0:y1, x0:x1] = False
+    mask[outside] = 0.0                      # the promise, kept at full size too
+    return mask
+
+
+VARIANTS = {"labels": hybrid_alpha, "box": hybrid_box_alpha}
+"""The two hybrids by name: GrabCut from the CNN's labels, or inside the CNN's box."""
+
+
+def hybrid_method(cnn, variant: str = "labels", **options):
+    """Return a segmenter ``rgb -> alpha`` for :func:`course_lib.evaluate.evaluate_methods`: the CNN, then a hybrid.
 
     ``cnn`` maps a photo to its object probability (an
     :class:`~course_lib.inference.AlphaCache`, so each photo is predicted once);
-    ``options`` go to :func:`hybrid_alpha`.
+    ``variant`` is a key of :data:`VARIANTS`; ``options`` go to its function
+    (:func:`hybrid_alpha` or :func:`hybrid_box_alpha`).
 
     >>> method = hybrid_method(lambda rgb: np.zeros(rgb.shape[:2], np.float32))   # a CNN that sees nothing
     >>> float(method(np.zeros((8, 8, 3), np.uint8)).max())
     0.0
+    >>> float(hybrid_method(lambda rgb: np.ones(rgb.shape[:2], np.float32), "box")(np.zeros((8, 8, 3), np.uint8)).min())
+    0.0
     """
-    return lambda rgb: hybrid_alpha(rgb, cnn(rgb), **options)
+    if variant not in VARIANTS:
+        raise ValueError(f"variant={variant!r} is not one of {sorted(VARIANTS)}")
+    function = VARIANTS[variant]
+    return lambda rgb: function(rgb, cnn(rgb), **options)

@@ -87,6 +87,98 @@ def test_bad_inputs_are_named():
         hybrid.hybrid_labels(np.zeros((4, 4), np.float32), sure_object=0.3)
 
 
+# --- the box variant: GrabCut inside the box the CNN places ------------------------------------------
+
+
+def _square_scene(h=80, w=100, top=20, left=30, side=30):
+    """A bright square on a dark, slightly noisy background, and its true mask."""
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(20, 50, (h, w, 3), dtype=np.uint8)
+    truth = np.zeros((h, w), bool)
+    truth[top:top + side, left:left + side] = True
+    rgb[truth] = (220, 180, 60)
+    return rgb, truth
+
+
+def test_the_box_holds_the_cnns_object_widened_by_the_margin_and_clipped():
+    p = np.zeros((50, 60), np.float32)
+    p[10:30, 20:30] = 0.7                                   # 10 wide, 20 high
+    assert hybrid.cnn_box(p, margin=0.0) == (20, 10, 30, 30)
+    assert hybrid.cnn_box(p, margin=0.2) == (18, 6, 32, 34)  # 2 px left and right, 4 px up and down
+    assert hybrid.cnn_box(p, margin=0.2, threshold=0.8) is None
+    assert hybrid.cnn_box(p, margin=5.0) == (0, 0, 60, 50), "a wide margin stops at the frame"
+    p[40, 55] = 0.9                                         # a second object: the box holds both
+    assert hybrid.cnn_box(p, margin=0.0) == (20, 10, 56, 41)
+
+
+def test_grabcut_inside_the_cnns_box_finds_the_whole_square():
+    rgb, truth = _square_scene()
+    p = np.zeros(truth.shape, np.float32)
+    p[30:40, 40:50] = 0.9                                   # the CNN sees only the square's middle ...
+    assert metrics.iou(p >= 0.5, truth) < 0.25
+    alpha = hybrid.hybrid_box_alpha(rgb, p, margin=1.5)     # ... its box, widened by 15 px, holds all of it
+    assert alpha.dtype == np.float32 and set(np.unique(alpha)) <= {0.0, 1.0}
+    assert metrics.iou(alpha, truth) > 0.95
+    box = hybrid.cnn_box(p, margin=1.5)
+    assert box == (25, 15, 65, 55)
+    outside = np.ones(truth.shape, bool)
+    outside[box[1]:box[3], box[0]:box[2]] = False
+    assert alpha[outside].max() == 0, "nothing outside the box is object"
+    tight = hybrid.hybrid_box_alpha(rgb, p, margin=0.0)     # a box inside the square: it cannot reach out
+    assert tight[p < 0.5].max() == 0
+    small = hybrid.hybrid_box_alpha(rgb, p, margin=1.5, max_side=40)   # GrabCut on a half-size copy
+    assert small.shape == truth.shape and metrics.iou(small, truth) > 0.85
+
+
+def test_the_box_variant_is_repeatable_for_a_seed():
+    rgb, truth = _square_scene()
+    p = cv2.GaussianBlur(truth.astype(np.float32), (0, 0), 3)
+    first = hybrid.hybrid_box_alpha(rgb, p, seed=3)
+    assert np.array_equal(first, hybrid.hybrid_box_alpha(rgb, p, seed=3))
+
+
+def test_the_box_variants_degenerate_cases():
+    rgb, truth = _square_scene()
+    empty = hybrid.hybrid_box_alpha(rgb, np.zeros(truth.shape, np.float32))
+    assert empty.shape == truth.shape and empty.max() == 0, "a CNN that sees nothing: no object"
+    whole = hybrid.hybrid_box_alpha(rgb, np.ones(truth.shape, np.float32))   # the box is the frame
+    from course_lib import classical
+
+    border = classical.grabcut_mask(rgb, seed=0)            # GrabCut from lesson 01's border box instead
+    assert np.array_equal(whole >= 0.5, border), "the whole frame falls back to GrabCut from the border"
+    assert metrics.iou(whole, truth) > 0.95
+    tiny = hybrid.hybrid_box_alpha(np.zeros((3, 3, 3), np.uint8), np.ones((3, 3), np.float32))
+    assert tiny.shape == (3, 3) and np.isfinite(tiny).all(), "too small for GrabCut: the CNN's mask in the box"
+
+
+def test_the_box_variants_bad_inputs_are_named():
+    rgb = np.zeros((10, 12, 3), np.uint8)
+    with pytest.raises(ValueError, match="object_prob"):
+        hybrid.hybrid_box_alpha(rgb, np.zeros((12, 10), np.float32))
+    with pytest.raises(ValueError, match="object_prob"):
+        hybrid.hybrid_box_alpha(rgb, np.full((10, 12), 2.0, np.float32))
+    with pytest.raises(ValueError, match="margin"):
+        hybrid.hybrid_box_alpha(rgb, np.zeros((10, 12), np.float32), margin=-0.1)
+    with pytest.raises(ValueError, match="threshold"):
+        hybrid.cnn_box(np.zeros((10, 12), np.float32), threshold=1.5)
+    with pytest.raises(ValueError, match="iterations"):
+        hybrid.hybrid_box_alpha(rgb, np.zeros((10, 12), np.float32), iterations=0)
+    with pytest.raises(ValueError, match="variant='boxes'"):
+        hybrid.hybrid_method(lambda im: np.zeros(im.shape[:2], np.float32), "boxes")
+
+
+def test_hybrid_method_runs_either_variant():
+    rgb, truth = _square_scene()
+    p = np.zeros(truth.shape, np.float32)
+    p[22:48, 32:58] = 0.8
+
+    def cnn(im):
+        return p
+    expected = hybrid.hybrid_box_alpha(rgb, p, margin=0.2)
+    assert np.array_equal(hybrid.hybrid_method(cnn, "box", margin=0.2)(rgb), expected)
+    assert np.array_equal(hybrid.hybrid_method(cnn)(rgb), hybrid.hybrid_alpha(rgb, p))
+
+
 # --- the studio -------------------------------------------------------------------------------------
 
 
