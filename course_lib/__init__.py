@@ -37,6 +37,8 @@ Lessons 04–07: the U-Net and what follows it
     ``postprocess``       holes, components, trimaps, guided filter, matting, compositing (lesson 06)
     ``pipeline``          a postprocessing chain as data: built, traced, saved, ablated
     ``evaluate``          scoring methods on a split or a folder of your own photos
+    ``model_scores``      what a model card measures: scores by difficulty, the quality bar, real photos, speed
+    ``model_card``        what a model card holds: its JSON, its Markdown made from it, both written atomically
     ``checks``            the exercises' self-checks
     ``quiz``              the review questions at the end of every lesson, with a self-check where one answer is right
 
