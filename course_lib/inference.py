@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import weakref
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -23,8 +24,9 @@ from course_lib.cache import ImageCache, image_key
 from course_lib.config import DATA_DIR
 from course_lib.validate import as_rgb
 
-__all__ = ["MODEL_PATH", "WORK_SIZE", "QUALITY_BAR", "load_pretrained", "size_multiple", "letterbox", "layer_model",
-           "run_model", "predict_maps", "predict_alpha_batch", "predict_alpha", "predict_alpha_tta", "AlphaCache"]
+__all__ = ["MODEL_PATH", "WORK_SIZE", "QUALITY_BAR", "REAL_MODEL_PATH", "REAL_WORK_SIZE", "load_pretrained",
+           "SizedModel", "load_real_model", "size_multiple", "letterbox", "layer_model", "run_model", "predict_maps",
+           "predict_alpha_batch", "predict_alpha", "predict_alpha_tta", "AlphaCache"]
 
 MODEL_PATH = DATA_DIR / "models" / "unet.keras"
 """Where the shipped checkpoint lives (re-create it with ``make model``)."""
@@ -35,6 +37,15 @@ per-pixel classifiers of lessons 03 and 05 compute their features at it)."""
 
 QUALITY_BAR = {"all": 0.95, "hard": 0.90}
 """Mean IoU the shipped checkpoint must reach on generated test images (overall, and on ``hard``)."""
+
+REAL_MODEL_PATH = DATA_DIR / "models" / "candidates" / "vgg3_scenes.keras"
+"""The CNN the tools run on real photos: today the best shipped candidate (lesson 04b's VGG16-encoder U-Net,
+``data/models/candidates/vgg3_scenes.md``). A better model later replaces this file, or this constant."""
+
+REAL_WORK_SIZE = 80
+"""The side the real-photo CNN sees a photo at: the working size with the best median IoU on the real ``dev``
+photos (never ``holdout``), smaller than the 128 px it was trained at (lesson 04b). ``scripts/choose_real_default.py``
+sweeps it again and records it in ``data/models/real_default.json``; a test keeps the two equal."""
 
 
 def load_pretrained(path: str | Path = MODEL_PATH):
@@ -51,6 +62,32 @@ def load_pretrained(path: str | Path = MODEL_PATH):
     from course_lib import pretrained  # noqa: F401  registers the VGG encoder's preprocessing layer
 
     return keras.saving.load_model(path, safe_mode=True, compile=False)
+
+
+class SizedModel(NamedTuple):
+    """A network and the working size it predicts at: ``model, size = load_real_model()``."""
+
+    model: object
+    size: int
+
+
+def load_real_model(path: str | Path = REAL_MODEL_PATH, size: int = REAL_WORK_SIZE) -> SizedModel:
+    """Return the real-photo CNN and its working size, ``SizedModel(model, size)``.
+
+    Lesson 04's U-Net (:func:`load_pretrained`) is near perfect on generated
+    images and the worst method on real photos; this is the one the tools run
+    on photos (:data:`REAL_MODEL_PATH`, predicted at :data:`REAL_WORK_SIZE`).
+    Predict with ``predict_alpha(model, rgb, size=size)`` or
+    ``AlphaCache(model, size=size)``.
+
+    Raises FileNotFoundError naming the file and how to get it back when it is missing.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: the real-photo CNN is committed with the kit (restore it with "
+                                f"`git checkout -- {path}`), or train a candidate with scripts/train_real_model.py "
+                                "and pass its path")
+    return SizedModel(load_pretrained(path), int(size))
 
 
 def size_multiple(model) -> int:

@@ -259,3 +259,23 @@ def test_the_default_padding_multiple_is_the_models_down_sampling_factor():
     fake = FunctionModel(red_is_object)
     inference.predict_alpha(fake, random_rgb(30, 50), size=50)            # a stand-in needs no padding
     assert fake.batches[0].shape == (1, 50, 50, 3)
+
+
+# --- the real-photo CNN --------------------------------------------------------------------------------
+
+
+def test_load_real_model_says_which_file_is_missing(tmp_path):
+    missing = tmp_path / "models" / "better.keras"
+    with pytest.raises(FileNotFoundError, match=re.escape(str(missing)) + ".*is missing"):
+        inference.load_real_model(missing)
+
+
+def test_the_real_photo_cnn_is_the_shipped_candidate_at_its_working_size():
+    assert inference.REAL_MODEL_PATH.name == "vgg3_scenes.keras" and inference.REAL_MODEL_PATH.is_file()
+    assert inference.REAL_MODEL_PATH != inference.MODEL_PATH, "lesson 04's U-Net is not the model for photos"
+    model, size = inference.load_real_model()
+    assert size == inference.REAL_WORK_SIZE and isinstance(model, keras.Model)
+    assert model.output_shape[-1] == 2, "background and object channels, as every kit U-Net"
+    rgb = np.random.default_rng(0).integers(0, 256, (50, 70, 3), dtype=np.uint8)
+    alpha = inference.predict_alpha(model, rgb, size=size)
+    assert alpha.shape == (50, 70) and alpha.dtype == np.float32 and 0 <= alpha.min() <= alpha.max() <= 1
