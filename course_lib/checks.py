@@ -26,6 +26,11 @@ __all__ = [
     "check_fill_holes", "check_composite",                                             # lesson 06
     "check_iou",                                                                       # lesson 07
     "check_wall_hours",                                                                # lesson 08
+    "check_with_named_mistakes", "check_rgba", "rgba_reference",                        # lesson 00
+    "check_colour_contrast", "colour_contrast_reference",                              # lesson 00b
+    "check_real_summary", "real_summary_reference",                                    # lesson 04b
+    "check_median_background", "median_background_reference",                          # lesson 09
+    "check_cnn_box",                                                                   # lesson 10
 ]
 
 
@@ -461,10 +466,10 @@ def check_composite(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarra
     """Check a student's ``composite(foreground, alpha, background) -> H×W×3 uint8``.
 
     ``out = α·F + (1 − α)·B`` per colour channel, rounded to the nearest
-    integer; the reference is :func:`course_lib.viz.composite`. ``alpha`` may be
+    integer; the reference is :func:`course_lib.compositing.composite`. ``alpha`` may be
     float in [0, 1] or bool.
     """
-    from course_lib.viz import composite
+    from course_lib.compositing import composite
 
     def student(fore, alpha, back):
         try:
@@ -714,6 +719,58 @@ def check_iou(fn: Callable[[np.ndarray, np.ndarray], float], *, verbose: bool = 
     return run_cases("iou", run, reference, _iou_cases(), compare=compare, verbose=verbose)
 
 
+def check_with_named_mistakes(name: str, fn: Callable, reference: Callable, cases, mistakes, *,
+                              close: Callable[[object, object], bool], fallback: str,
+                              convert: Callable = lambda value: value, verbose: bool = True) -> CheckResult:
+    """Run ``fn`` and ``reference`` on each ``(label, args)`` case; on a mismatch, name the mistake that explains it.
+
+    ``mistakes`` holds ``(wrong_function, hint)`` pairs: when ``fn``'s answer is
+    ``close`` to a wrong function's answer on the failing case, the verdict gives
+    that hint; otherwise ``fallback``. ``convert`` turns the student's return
+    value into what ``close`` compares (e.g. ``float``); an error there is a
+    failure that names the value. Prints the verdict unless ``verbose=False``;
+    never raises.
+
+    >>> double = lambda x: 2 * x
+    >>> check_with_named_mistakes("double", lambda x: x + x + 1, double, [("three", (3,))],
+    ...                           [(lambda x: 2 * x + 1, "one too many")], close=lambda a, b: a == b,
+    ...                           fallback="twice x", verbose=False).message
+    "on case 'three' you return 7, the reference 6 — one too many"
+    """
+    result = None
+    for label, args in cases:
+        try:
+            yours = convert(fn(*args))
+        except NotImplementedError:
+            result = CheckResult(name, False, "not done", "not done yet — fill in the function above and run again")
+            break
+        except Exception as exc:
+            result = CheckResult(name, False, "failed", f"raised {type(exc).__name__} on case '{label}': {exc}")
+            break
+        expected = reference(*args)
+        if not close(yours, expected):
+            hint = next((why for wrong, why in mistakes if close(yours, wrong(*args))), fallback)
+            result = CheckResult(name, False, "failed", f"on case '{label}' you return {_short(yours)}, "
+                                                        f"the reference {_short(expected)} — {hint}")
+            break
+    if result is None:
+        result = CheckResult(name, True, "passed", f"all {len(cases)} cases match the reference")
+    if verbose:
+        print(result)
+    return result
+
+
+def _short(value) -> str:
+    """Return a value as a verdict shows it: numbers to 4 significant digits, arrays by shape and dtype."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_short(v) for v in value) + ")"
+    if isinstance(value, float | np.floating):
+        return f"{value:.4g}"
+    return repr(value)
+
+
 def check_wall_hours(fn: Callable, *, verbose: bool = True) -> CheckResult:
     """Check ``wall_hours(n_photos, images_per_second, machines, startup_seconds) -> hours`` against
     :func:`course_lib.scale_out.catalogue_cost` at perfect efficiency.
@@ -743,29 +800,293 @@ def check_wall_hours(fn: Callable, *, verbose: bool = True) -> CheckResult:
          "the machines share the photos: each cuts out n_photos / machines"),
         (lambda n, rate, machines, startup: startup + n / (machines * rate), "seconds, not hours: divide by 3600"),
     )
-
     cases = [("one machine, no start-up", (3600, 1.0, 1, 0.0)), ("ten machines", (1_000_000, 2.5, 10, 0.0)),
              ("start-up counts once", (72_000, 10.0, 4, 900.0)),
              ("a million photos, a hundred machines", (1_000_000, 4.0, 100, 30.0))]
-    result = None
-    for label, args in cases:
-        try:
-            yours = float(fn(*args))
-        except NotImplementedError:
-            result = CheckResult("wall_hours", False, "not done", "not done yet — fill in the function above and run again")
-            break
-        except Exception as exc:
-            result = CheckResult("wall_hours", False, "failed", f"raised {type(exc).__name__} on case '{label}': {exc}")
-            break
-        expected = reference(*args)
-        if not np.isclose(yours, expected, rtol=1e-9, atol=1e-12):
-            hint = next((why for wrong, why in mistakes if np.isclose(yours, wrong(*args), rtol=1e-9, atol=1e-12)),
-                        "check the formula: hours = (startup_seconds + n_photos / (machines · images_per_second)) / 3600")
-            result = CheckResult("wall_hours", False, "failed",
-                                 f"on case '{label}' you return {yours:.6g}, the reference {expected:.6g} — {hint}")
-            break
-    if result is None:
-        result = CheckResult("wall_hours", True, "passed", f"all {len(cases)} cases match the reference")
-    if verbose:
-        print(result)
-    return result
+    return check_with_named_mistakes(
+        "wall_hours", fn, reference, cases, mistakes, convert=float,
+        close=lambda a, b: bool(np.isclose(a, b, rtol=1e-9, atol=1e-12)),
+        fallback="check the formula: hours = (startup_seconds + n_photos / (machines · images_per_second)) / 3600",
+        verbose=verbose)
+
+
+def _same_array(yours, reference) -> bool:
+    yours = np.asarray(yours)
+    return yours.shape == reference.shape and yours.dtype == reference.dtype and bool(np.array_equal(yours, reference))
+
+
+def _close_float(yours, reference) -> bool:
+    return bool(np.isclose(yours, reference, rtol=1e-6, atol=1e-9))
+
+
+# --- lesson 00 --------------------------------------------------------------------------------
+
+def rgba_reference(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Return the H×W×4 uint8 RGBA image of ``rgb`` (H×W×3 uint8) and ``alpha`` (H×W float in [0, 1]), α rounded."""
+    return np.dstack([rgb, np.round(np.clip(alpha, 0, 1) * 255).astype(np.uint8)])
+
+
+def _rgba_cases() -> list[tuple[str, tuple]]:
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (4, 5, 3), dtype=np.uint8)
+    soft = np.array([[0, 0.5, 1, 0.25, 0.999]] * 4, np.float32)
+    return [("a hard mask", (rgb, (soft >= 0.5).astype(np.float32))), ("a soft outline", (rgb, soft)),
+            ("one pixel", (rgb[:1, :1], np.full((1, 1), 0.3, np.float32)))]
+
+
+def check_rgba(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], *, verbose: bool = True) -> CheckResult:
+    """Check ``to_rgba(rgb, alpha) -> H×W×4 uint8`` against :func:`rgba_reference`.
+
+    Names the likely mistakes: alpha left in [0, 1], truncated instead of
+    rounded, put first instead of fourth, or a float result.
+
+    >>> result = check_rgba(rgba_reference)
+    ✓ to_rgba: all 3 cases match the reference
+    >>> check_rgba(lambda rgb, a: np.dstack([rgb, (a * 255).astype(np.uint8)]), verbose=False).message
+    ... # doctest: +ELLIPSIS
+    "on case 'a soft outline' ... round, don't truncate: 0.5 · 255 = 127.5 is stored as 128"
+    """
+    mistakes = (
+        (lambda rgb, a: np.dstack([rgb, a.astype(np.uint8)]),
+         "alpha must be scaled to 0–255: in an 8-bit PNG, α = 1 is stored as 255"),
+        (lambda rgb, a: np.dstack([rgb, (a * 255).astype(np.uint8)]),
+         "round, don't truncate: 0.5 · 255 = 127.5 is stored as 128"),
+        (lambda rgb, a: np.dstack([rgba_reference(rgb, a)[..., 3], rgb]), "alpha is the fourth channel (RGBA), not the first"),
+        (lambda rgb, a: np.dstack([rgb, np.round(a * 255)]).astype(np.float64),
+         "the image must be uint8 (what a PNG stores), not float"),
+        (lambda rgb, a: np.dstack([rgb, np.round(a * 255)]).astype(np.float32),
+         "the image must be uint8 (what a PNG stores), not float"),
+    )
+    return check_with_named_mistakes("to_rgba", fn, rgba_reference, _rgba_cases(), mistakes, close=_same_array,
+                                     convert=np.asarray,
+                                     fallback="stack rgb and round(α · 255) as uint8: shape H×W×4", verbose=verbose)
+
+
+# --- lesson 00b -------------------------------------------------------------------------------
+
+def colour_contrast_reference(rgb: np.ndarray, alpha: np.ndarray) -> float:
+    """Return the Euclidean RGB distance between the mean sure-product colour (α ≥ 0.99) and the mean sure-background one (α ≤ 0.01)."""
+    sure_product, sure_background = alpha >= 0.99, alpha <= 0.01
+    for side, where in (("product (α ≥ 0.99)", sure_product), ("background (α ≤ 0.01)", sure_background)):
+        if not where.any():
+            raise ValueError(f"no sure {side} pixel: a see-through product (glass) or a product filling the frame "
+                             "has no colour contrast to measure")
+    pixels = rgb.astype(np.float64)
+    return float(np.linalg.norm(pixels[sure_product].mean(axis=0) - pixels[sure_background].mean(axis=0)))
+
+
+def _contrast_cases() -> list[tuple[str, tuple]]:
+    def scene(product, background, outline):
+        rgb = np.empty((12, 12, 3), np.uint8)
+        rgb[:] = background
+        alpha = np.zeros((12, 12), np.float32)
+        rgb[3:9, 3:9], alpha[3:9, 3:9] = outline, 0.5         # a soft rim of its own colour
+        rgb[4:8, 4:8], alpha[4:8, 4:8] = product, 1.0
+        return rgb, alpha
+    return [("white on white", scene((250, 250, 250), (240, 240, 240), (10, 10, 10))),
+            ("red on green, one brightness", scene((200, 40, 40), (40, 160, 40), (120, 100, 40))),
+            ("dark on light", scene((30, 30, 60), (220, 210, 190), (250, 0, 250)))]
+
+
+def check_colour_contrast(fn: Callable[[np.ndarray, np.ndarray], float], *, verbose: bool = True) -> CheckResult:
+    """Check ``colour_contrast(rgb, alpha) -> float`` against :func:`colour_contrast_reference`.
+
+    Names the likely mistakes: grey instead of colour, the outline counted on
+    a side (α ≥ 0.5 split instead of the sure pixels), the squared distance,
+    and the sum of absolute differences.
+
+    >>> result = check_colour_contrast(colour_contrast_reference)
+    ✓ colour_contrast: all 3 cases match the reference
+    """
+    def grey(rgb, a):
+        g = rgb.astype(np.float64).mean(axis=2)
+        return float(abs(g[a >= 0.99].mean() - g[a <= 0.01].mean()))
+
+    def split_at_half(rgb, a):
+        p = rgb.astype(np.float64)
+        return float(np.linalg.norm(p[a >= 0.5].mean(axis=0) - p[a < 0.5].mean(axis=0)))
+
+    def squared(rgb, a):
+        return colour_contrast_reference(rgb, a) ** 2
+
+    def absolute(rgb, a):
+        p = rgb.astype(np.float64)
+        return float(np.abs(p[a >= 0.99].mean(axis=0) - p[a <= 0.01].mean(axis=0)).sum())
+
+    def wrapped_uint8(rgb, a):              # subtracting uint8 means wraps around below zero
+        product = rgb[a >= 0.99].mean(axis=0).astype(np.uint8)
+        background = rgb[a <= 0.01].mean(axis=0).astype(np.uint8)
+        return float(np.linalg.norm((product - background).astype(np.float64)))
+
+    mistakes = (
+        (grey, "in colour, not grey: a red product on a green backdrop of one brightness differs a lot in colour"),
+        (split_at_half, "use the sure pixels only, α ≥ 0.99 and α ≤ 0.01: the outline mixes product and background"),
+        (squared, "the Euclidean distance: take the square root of the sum of squares"),
+        (absolute, "the Euclidean distance (square root of the sum of squares), not the sum of absolute differences"),
+        (wrapped_uint8, "uint8 arithmetic wraps below zero: convert to float before subtracting"),
+    )
+    return check_with_named_mistakes("colour_contrast", fn, colour_contrast_reference, _contrast_cases(), mistakes,
+                                     close=_close_float, convert=float,
+                                     fallback="‖mean RGB of α ≥ 0.99 − mean RGB of α ≤ 0.01‖", verbose=verbose)
+
+
+# --- lesson 04b -------------------------------------------------------------------------------
+
+def real_summary_reference(scores: dict, grabcut: dict) -> tuple[float, int]:
+    """Return ``(median IoU, photos where the method scores strictly above GrabCut)`` of per-photo scores."""
+    import statistics
+
+    return float(statistics.median(scores.values())), sum(scores[name] > grabcut[name] for name in scores)
+
+
+def _summary_cases() -> list[tuple[str, tuple]]:
+    grabcut = {"a": 0.9, "b": 0.5, "c": 0.2, "d": 0.7, "e": 0.0}
+    return [("five photos, one at zero", ({"a": 0.8, "b": 0.6, "c": 0.3, "d": 0.0, "e": 0.4}, grabcut)),
+            ("a tie", ({"a": 0.9, "b": 0.4, "c": 0.2, "d": 0.75, "e": 0.1}, grabcut)),
+            ("an even count", ({"a": 0.1, "b": 0.2, "c": 0.6, "d": 0.9}, grabcut))]
+
+
+def check_real_summary(fn: Callable[[dict, dict], tuple], *, verbose: bool = True) -> CheckResult:
+    """Check ``summarise(scores, grabcut) -> (median, wins)`` against :func:`real_summary_reference`.
+
+    Names the likely mistakes: the mean instead of the median, a tie counted
+    as a win, and GrabCut's wins counted instead of the method's.
+
+    >>> result = check_real_summary(real_summary_reference)
+    ✓ summarise: all 3 cases match the reference
+    """
+    import statistics
+
+    def mean(scores, grabcut):
+        return float(np.mean(list(scores.values()))), real_summary_reference(scores, grabcut)[1]
+
+    def ties_win(scores, grabcut):
+        return real_summary_reference(scores, grabcut)[0], sum(scores[n] >= grabcut[n] for n in scores)
+
+    def grabcut_wins(scores, grabcut):
+        return real_summary_reference(scores, grabcut)[0], sum(scores[n] < grabcut[n] for n in scores)
+
+    def low_median(scores, grabcut):
+        return float(statistics.median_low(scores.values())), real_summary_reference(scores, grabcut)[1]
+
+    def close(yours, reference):
+        return (isinstance(yours, tuple) and len(yours) == 2 and _close_float(yours[0], reference[0])
+                and yours[1] == reference[1])
+
+    mistakes = ((mean, "the median, not the mean: one photo at 0 drags a mean down, and the scoreboard uses medians"),
+                (ties_win, "a tie is not a win: count photos where the method scores strictly above GrabCut"),
+                (grabcut_wins, "count the photos where the method beats GrabCut, not where GrabCut beats it"),
+                (low_median, "with an even count the median is the mean of the two middle scores"))
+    return check_with_named_mistakes("summarise", fn, real_summary_reference, _summary_cases(), mistakes,
+                                     close=close, convert=lambda v: tuple(v) if isinstance(v, list | tuple) else v,
+                                     fallback="return (statistics.median of the scores, number of strict wins)",
+                                     verbose=verbose)
+
+
+# --- lesson 09 --------------------------------------------------------------------------------
+
+def median_background_reference(frames: np.ndarray) -> np.ndarray:
+    """Return the per-pixel median over time of ``frames`` (T×H×W×3 uint8) as H×W×3 uint8: a static camera's background."""
+    return np.median(frames, axis=0).round().astype(np.uint8)
+
+
+def _background_cases() -> list[tuple[str, tuple]]:
+    rng = np.random.default_rng(9)
+    backdrop = rng.integers(60, 200, (10, 12, 3)).astype(np.uint8)
+    moving = np.repeat(backdrop[None], 7, axis=0)
+    for t in range(7):                                     # a bright square crosses the scene
+        moving[t, 3:7, t:t + 4] = 250
+    return [("an object crossing a static scene", (moving,)),
+            ("three frames", (moving[:3],)),
+            ("noise", (rng.integers(0, 256, (5, 4, 6, 3)).astype(np.uint8),))]
+
+
+def check_median_background(fn: Callable[[np.ndarray], np.ndarray], *, verbose: bool = True) -> CheckResult:
+    """Check ``median_background(frames) -> H×W×3 uint8`` against :func:`median_background_reference`.
+
+    Names the likely mistakes: the mean (it keeps a ghost of what moved), the
+    median over the wrong axis, and a float result.
+
+    >>> result = check_median_background(median_background_reference)
+    ✓ median_background: all 3 cases match the reference
+    """
+    mistakes = ((lambda f: f.mean(axis=0).round().astype(np.uint8),
+                 "the mean keeps a ghost of everything that passed: the median ignores what is there only briefly"),
+                (lambda f: np.median(f, axis=0), "return uint8 (round the median), like the frames"),
+                (lambda f: np.median(f, axis=0).astype(np.uint8), "round the median before converting to uint8"))
+
+    def close(yours, reference):
+        return _same_array(yours, reference)
+
+    return check_with_named_mistakes("median_background", fn, median_background_reference, _background_cases(),
+                                     mistakes, close=close, convert=np.asarray,
+                                     fallback="the median over time, axis 0 of T×H×W×3, rounded to uint8",
+                                     verbose=verbose)
+
+
+# --- lesson 10 --------------------------------------------------------------------------------
+
+def _box_cases() -> list[tuple[str, tuple]]:
+    centred = np.zeros((20, 40), np.float32)
+    centred[5:15, 10:30] = 0.9
+    corner = np.zeros((30, 30), np.float32)
+    corner[0:12, 22:30] = 0.8                      # an object cut by the frame: the box must stay inside
+    two = np.zeros((24, 24), np.float32)
+    two[3:6, 2:5], two[15:20, 17:21] = 0.7, 0.6     # two objects: one box around both
+    return [("a centred object", (centred, 0.5, 0.1)), ("an object at the corner", (corner, 0.5, 0.25)),
+            ("two objects", (two, 0.5, 0.1)), ("no object", (np.zeros((8, 8), np.float32), 0.5, 0.1))]
+
+
+def check_cnn_box(fn: Callable, *, verbose: bool = True) -> CheckResult:
+    """Check ``cnn_box(object_prob, threshold, margin) -> (x0, y0, x1, y1) or None`` against
+    :func:`course_lib.hybrid.cnn_box`.
+
+    Names the likely mistakes: an inclusive right/bottom edge, (row, column)
+    order, a box not clipped to the frame, the margin taken of the frame
+    instead of the box, and no margin at all.
+
+    >>> from course_lib import hybrid
+    >>> result = check_cnn_box(lambda p, t, m: hybrid.cnn_box(p, threshold=t, margin=m))
+    ✓ cnn_box: all 4 cases match the reference
+    """
+    from course_lib import hybrid
+
+    def reference(p, threshold, margin):
+        return hybrid.cnn_box(p, threshold=threshold, margin=margin)
+
+    def edges(p, threshold):
+        rows, cols = np.flatnonzero((p >= threshold).any(axis=1)), np.flatnonzero((p >= threshold).any(axis=0))
+        return (None if rows.size == 0 else (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
+
+    def widened(p, threshold, margin, *, of_frame=False, clip=True, inclusive=False):
+        box = edges(p, threshold)
+        if box is None:
+            return None
+        x0, y0, x1, y1 = box
+        h, w = p.shape
+        dx = int(np.ceil(margin * (w if of_frame else x1 - x0)))
+        dy = int(np.ceil(margin * (h if of_frame else y1 - y0)))
+        out = (x0 - dx, y0 - dy, x1 + dx - inclusive, y1 + dy - inclusive)
+        return (max(0, out[0]), max(0, out[1]), min(w, out[2]), min(h, out[3])) if clip else out
+
+    def swapped(p, threshold, margin):
+        box = reference(p, threshold, margin)
+        return None if box is None else (box[1], box[0], box[3], box[2])
+
+    mistakes = (
+        (lambda p, t, m: widened(p, t, m, inclusive=True),
+         "the right and bottom edges are exclusive, like a slice: x1 = last column + 1"),
+        (swapped, "the box is (x0, y0, x1, y1): columns first, as OpenCV's rectangles are"),
+        (lambda p, t, m: widened(p, t, m, clip=False), "clip the widened box to the frame: 0 ≤ x ≤ width"),
+        (lambda p, t, m: widened(p, t, m, of_frame=True), "the margin is a share of the box's size, not the frame's"),
+        (lambda p, t, m: edges(p, t), "widen the box by the margin on every side"),
+    )
+
+    def as_box(value):
+        return None if value is None else tuple(int(v) for v in value)
+
+    return check_with_named_mistakes("cnn_box", fn, reference, _box_cases(), mistakes, close=lambda a, b: a == b,
+                                     convert=as_box,
+                                     fallback="the tight box of p ≥ threshold, each edge moved out by ceil(margin × "
+                                              "the box's width or height), clipped to the frame; None for no object",
+                                     verbose=verbose)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from course_lib import checks, classical
 
@@ -307,3 +308,120 @@ def test_iou_check_says_not_done_for_a_stub():
         raise NotImplementedError
 
     assert checks.check_iou(stub, verbose=False).status == "not done"
+
+
+# --- the checks of lessons 00, 00b, 04b and 09: each likely mistake is named -----------------------
+
+def _rgba_truncated(rgb, a):
+    return np.dstack([rgb, (a * 255).astype(np.uint8)])
+
+
+def _rgba_unscaled(rgb, a):
+    return np.dstack([rgb, a.astype(np.uint8)])
+
+
+def _rgba_alpha_first(rgb, a):
+    return np.dstack([np.round(a * 255).astype(np.uint8), rgb])
+
+
+def _rgba_float(rgb, a):
+    return np.dstack([rgb, np.round(a * 255)])
+
+
+def _contrast_grey(rgb, a):
+    g = rgb.astype(float).mean(axis=2)
+    return abs(g[a >= 0.99].mean() - g[a <= 0.01].mean())
+
+
+def _contrast_half(rgb, a):
+    p = rgb.astype(float)
+    return np.linalg.norm(p[a >= 0.5].mean(axis=0) - p[a < 0.5].mean(axis=0))
+
+
+def _contrast_squared(rgb, a):
+    p = rgb.astype(float)
+    return ((p[a >= 0.99].mean(axis=0) - p[a <= 0.01].mean(axis=0)) ** 2).sum()
+
+
+def _summary_mean(scores, grabcut):
+    return np.mean(list(scores.values())), sum(scores[n] > grabcut[n] for n in scores)
+
+
+def _summary_ties(scores, grabcut):
+    import statistics
+    return statistics.median(scores.values()), sum(scores[n] >= grabcut[n] for n in scores)
+
+
+def _background_mean(frames):
+    return frames.mean(axis=0).round().astype(np.uint8)
+
+
+def _background_float(frames):
+    return np.median(frames, axis=0)
+
+
+@pytest.mark.parametrize("check, student, hint", [
+    (checks.check_rgba, _rgba_truncated, "round, don't truncate"),
+    (checks.check_rgba, _rgba_unscaled, "scaled to 0–255"),
+    (checks.check_rgba, _rgba_alpha_first, "fourth channel"),
+    (checks.check_rgba, _rgba_float, "uint8"),
+    (checks.check_colour_contrast, _contrast_grey, "in colour, not grey"),
+    (checks.check_colour_contrast, _contrast_half, "sure pixels"),
+    (checks.check_colour_contrast, _contrast_squared, "square root"),
+    (checks.check_real_summary, _summary_mean, "the median, not the mean"),
+    (checks.check_real_summary, _summary_ties, "a tie is not a win"),
+    (checks.check_median_background, _background_mean, "ghost"),
+    (checks.check_median_background, _background_float, "uint8"),
+], ids=lambda value: getattr(value, "__name__", None))
+def test_a_likely_mistake_is_named(check, student, hint):
+    result = check(student, verbose=False)
+    assert result.status == "failed" and hint in result.message, result.message
+
+
+@pytest.mark.parametrize("check, reference", [
+    (checks.check_rgba, checks.rgba_reference), (checks.check_colour_contrast, checks.colour_contrast_reference),
+    (checks.check_real_summary, checks.real_summary_reference),
+    (checks.check_median_background, checks.median_background_reference)])
+def test_the_reference_passes_and_a_stub_is_not_done(check, reference):
+    assert check(reference, verbose=False).passed
+
+    def stub(*args):
+        raise NotImplementedError
+
+    assert check(stub, verbose=False).status == "not done"
+    assert check(lambda *args: "nonsense", verbose=False).status == "failed"
+
+
+def test_the_colour_contrast_reference_matches_a_hand_computed_case():
+    rgb = np.zeros((2, 2, 3), np.uint8)
+    rgb[0, 0] = (3, 4, 0)                          # the product; the background is black
+    alpha = np.array([[1, 0], [0, 0]], np.float32)
+    assert checks.colour_contrast_reference(rgb, alpha) == pytest.approx(5.0)
+
+
+def _box_inclusive(p, threshold, margin):
+    from course_lib import hybrid
+    box = hybrid.cnn_box(p, threshold=threshold, margin=margin)
+    return None if box is None else (box[0], box[1], box[2] - 1, box[3] - 1)
+
+
+def _box_unclipped(p, threshold, margin):
+    rows, cols = np.flatnonzero((p >= threshold).any(axis=1)), np.flatnonzero((p >= threshold).any(axis=0))
+    if rows.size == 0:
+        return None
+    x0, y0, x1, y1 = cols[0], rows[0], cols[-1] + 1, rows[-1] + 1
+    dx, dy = int(np.ceil(margin * (x1 - x0))), int(np.ceil(margin * (y1 - y0)))
+    return x0 - dx, y0 - dy, x1 + dx, y1 + dy
+
+
+@pytest.mark.parametrize("student, hint", [(_box_inclusive, "exclusive"), (_box_unclipped, "clip")],
+                         ids=["inclusive", "unclipped"])
+def test_cnn_box_names_the_mistake(student, hint):
+    result = checks.check_cnn_box(student, verbose=False)
+    assert result.status == "failed" and hint in result.message, result.message
+
+
+def test_colour_contrast_of_a_see_through_product_is_refused_with_the_reason():
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    with pytest.raises(ValueError, match="see-through"):
+        checks.colour_contrast_reference(rgb, np.full((4, 4), 0.4, np.float32))

@@ -205,3 +205,15 @@ def test_every_self_check_passes_with_the_solutions(path):
         ticks = sum(line.lstrip().startswith("✓") for line in cell.text.splitlines())
         assert ticks >= calls, (f"{path.name}: the solution in cell {cell.index} runs {calls} self-check(s) but "
                                 f"printed {ticks} ✓:\n{cell.text or '(nothing)'}")
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=_id)
+def test_every_lesson_has_a_coding_exercise_with_a_self_check_and_a_solution(path):
+    nb = nbformat.read(path, as_version=4)
+    coding = [(i, check) for i, check in _exercises(nb) if check.startswith("check_")]
+    assert coding, (f"{path.name} has no coding exercise: a stub that raises NotImplementedError and calls "
+                    "checks.check_…, followed by a hidden solution cell tagged 'solution'")
+    for i, check in coding:
+        following = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
+        assert following is not None and _is_solution(following) and check in _what_it_checks(following), (
+            f"{path.name}: the exercise in cell {i} ({check}) is not followed by its solution calling {check}")
