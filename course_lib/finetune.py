@@ -30,8 +30,6 @@ over the shipped model, nor over an existing output without ``--overwrite``.
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
 import os
 import platform
 import sys
@@ -46,8 +44,10 @@ import typer
 
 from course_lib import metrics
 from course_lib.annotation_store import ANNOTATIONS_FILE, MASKS_FOLDER, AnnotationStore, load_mask
-from course_lib.imageio import IMAGE_SUFFIXES, ImageLoadError, load_image, save_png
+from course_lib.imageio import IMAGE_SUFFIXES, ImageLoadError, atomic_path, load_image, save_png
 from course_lib.inference import MODEL_PATH, WORK_SIZE, letterbox
+from course_lib.model_card import checkpoint_entry, file_sha256, write_card, write_report
+from course_lib.model_scores import generated_iou, median_scores
 from course_lib.validate import as_mask, as_number, as_rgb
 
 __all__ = ["GENERATED_SHARE", "DEFAULT_STEPS", "LEARNING_RATE", "Pair", "read_pairs", "groups_from_csv",
@@ -490,32 +490,25 @@ def check_output_folder(out: str | os.PathLike, *, model_path: str | os.PathLike
     return out
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def write_outputs(out: Path, model, card: dict, rows: list[dict], picture: np.ndarray) -> dict[str, Path]:
     """Return the paths (by name) of the files written into ``out``: checkpoint, card, report and worst cases.
 
     ``model.keras`` (the weights without the optimizer; loads with
     ``safe_mode=True``), ``MODEL_CARD.md`` and ``model_card.json``, ``report.md``
-    and ``report.json`` (one row per photo), ``worst_cases.png``.
+    and ``report.json`` (one row per photo), ``worst_cases.png``. Each file is
+    written complete or not at all (:func:`course_lib.imageio.atomic_path`); the card
+    and report through :mod:`course_lib.model_card`, which checks the card first.
     """
     out.mkdir(parents=True, exist_ok=True)
     paths = {"model": out / "model.keras", "card": out / "MODEL_CARD.md", "card_json": out / "model_card.json",
              "report": out / "report.md", "report_json": out / "report.json", "worst": out / "worst_cases.png"}
     clean = type(model).from_config(model.get_config())    # same layers and names, no optimizer: a third of the size
     clean.set_weights(model.get_weights())
-    tmp = out / ".model.tmp.keras"
-    clean.save(tmp)
-    os.replace(tmp, paths["model"])
-    card = {**card, "checkpoint": {"file": paths["model"].name, "sha256": _sha256(paths["model"]),
-                                   "megabytes": round(paths["model"].stat().st_size / 1e6, 2)}}
-    paths["card_json"].write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
-    paths["card"].write_text(_card_markdown(card), encoding="utf-8")
-    paths["report_json"].write_text(json.dumps({"rows": rows, "medians": _medians(rows)}, indent=1) + "\n",
-                                    encoding="utf-8")
-    paths["report"].write_text(_report_markdown(card, rows), encoding="utf-8")
+    with atomic_path(paths["model"], overwrite=True) as tmp:      # a name ending in .keras, renamed when saved
+        clean.save(tmp)
+    card = {**card, "checkpoint": checkpoint_entry(paths["model"])}
+    write_card(card, "finetuned", paths["card"], paths["card_json"])
+    write_report(card, rows, paths["report"], paths["report_json"])
     save_png(paths["worst"], picture, overwrite=True)
     return paths
 
@@ -544,7 +537,7 @@ def write_checkpoint(out: str | os.PathLike, model, parent, *, parent_path, resu
               "augmentation": "crop 60-100 %, mirror, brightness/contrast/saturation"}
     nan = float("nan")
     card = {
-        "parent": {"path": str(parent_path), "sha256": _sha256(Path(parent_path))},
+        "parent": {"path": str(parent_path), "sha256": file_sha256(parent_path)},
         "pairs": {"folder": str(folder), "usable": len(train) + len(held), "problems": len(problems),
                   "reported": [list(p) for p in problems]},
         "split": {"rule": rule, "train": [p.name for p in train], "held_out": [p.name for p in held]},
@@ -554,101 +547,22 @@ def write_checkpoint(out: str | os.PathLike, model, parent, *, parent_path, resu
                      "history": result.history},
         "held_out": {"n": len(held_rows), **{f"median_{k}_{s}": nan for k in ("iou", "boundary_f", "mae")
                                              for s in ("before", "after")},
-                     **{f"median_{k}": v for k, v in _medians(held_rows).items() if k.endswith(("_before", "_after"))}},
+                     **{f"median_{k}": v for k, v in median_scores(held_rows).items()
+                        if k.endswith(("_before", "_after"))}},
         "held_out_note": ("They also chose the best step (early stopping), which flatters them a little." if held
                           else "No photo could be held out (one group only): every step ran, nothing was measured."),
-        "generated": {"n": n_generated, "iou_before": round(_generated_iou(parent, n_generated, size), 4),
-                      "iou_after": round(_generated_iou(model, n_generated, size), 4)},
+        "generated": {"n": n_generated, "iou_before": round(generated_iou(parent, n_generated, size), 4),
+                      "iou_after": round(generated_iou(model, n_generated, size), 4)},
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
         "command": command,
     }
     if scored_rows:
-        m = _medians(scored_rows)
+        m = median_scores(scored_rows)
         card["scored"] = {"folder": str(score_dir), "n": len(scored_rows), "median_iou_before": m["iou_before"],
                           "median_iou_after": m["iou_after"]}
     picture = (worst_cases_picture(report_pairs, rows, parent, model, size=size) if rows
                else np.full((16, 16, 3), 255, np.uint8))
     return write_outputs(out, model, card, rows, picture), card
-
-
-def _medians(rows: list[dict]) -> dict:
-    keys = [k for k in (rows[0] if rows else {}) if k not in ("name", "group", "side")]
-    return {k: round(float(np.median([r[k] for r in rows])), 4) for k in keys}
-
-
-def _report_markdown(card: dict, rows: list[dict]) -> str:
-    others = [k[4:] for k in (rows[0] if rows else {}) if k.startswith("iou_") and k[4:] not in ("before", "after")]
-    lines = [f"# Fine-tuning report: `{card['checkpoint']['file']}`", "",
-             f"Held-out photos: groups never trained on. {card['held_out_note']}", "",
-             "| photo | group | IoU before | IoU after | boundary F before | after | MAE before | after |"
-             + "".join(f" IoU {o} |" for o in others), "|---" * (8 + len(others)) + "|"]
-    for r in rows:
-        lines.append(f"| {r['name']} | {r['group']} | {r['iou_before']:.3f} | {r['iou_after']:.3f} | "
-                     f"{r['boundary_f_before']:.3f} | {r['boundary_f_after']:.3f} | {r['mae_before']:.4f} | "
-                     f"{r['mae_after']:.4f} |" + "".join(f" {r[f'iou_{o}']:.3f} |" for o in others))
-    if rows:
-        m = _medians(rows)
-        lines.append(f"| **median** | | **{m['iou_before']:.3f}** | **{m['iou_after']:.3f}** | "
-                     f"{m['boundary_f_before']:.3f} | {m['boundary_f_after']:.3f} | {m['mae_before']:.4f} | "
-                     f"{m['mae_after']:.4f} |" + "".join(f" {m[f'iou_{o}']:.3f} |" for o in others))
-        better = sum(r["iou_after"] > r["iou_before"] for r in rows)
-        lines += ["", f"Fine-tuning raised the IoU on {better} of {len(rows)} held-out photos and lowered it on "
-                  f"{sum(r['iou_after'] < r['iou_before'] for r in rows)}."]
-    lines += ["", "`worst_cases.png`: the held-out photos with the lowest IoU after fine-tuning — photo | reference "
-              "mask | before, errors | after, errors (red: background kept, blue: object missed).", ""]
-    return "\n".join(lines)
-
-
-def _card_markdown(card: dict) -> str:
-    r, t = card["recipe"], card["training"]
-    held = card["held_out"]
-    lines = [f"# Model card: `{card['checkpoint']['file']}` (fine-tuned)", "",
-             f"Fine-tuned from `{card['parent']['path']}` (sha256 {card['parent']['sha256'][:12]}…) on the labelled "
-             f"photos of `{card['pairs']['folder']}` with `course_lib.finetune`. Loads with "
-             "`course_lib.inference.load_pretrained(path)` (`safe_mode=True`); input RGB in [0, 1]; output channel 1 "
-             f"is the object probability; predict at {r['size']}×{r['size']} "
-             f"(`predict_alpha(model, rgb, size={r['size']})`).",
-             "", "## Data", "",
-             f"- {card['pairs']['usable']} usable pairs ({card['pairs']['problems']} files reported and left out); "
-             f"{len(card['split']['train'])} for training, {len(card['split']['held_out'])} held out by group "
-             f"({card['split']['rule']})",
-             f"- each batch: {r['batch_size'] - r['generated_per_batch']} augmented views of your photos "
-             f"(crop 60–100 %, mirror, brightness/contrast/saturation) + {r['generated_per_batch']} generated "
-             "samples (`course_lib.synth_scenes.training_pair`)", "",
-             "## Training", "",
-             f"- recipe: {json.dumps(r)}",
-             f"- {t['steps_run']} steps of at most {r['steps']} (best held-out IoU at step {t['best_step']}"
-             f"{', stopped early' if t['stopped_early'] else ''}), {t['seconds'] / 60:.1f} min on {card['machine']}",
-             f"- command: `{card['command']}`", "",
-             "## Held-out photos (groups never trained on)", "",
-             f"Median IoU {held['median_iou_before']:.3f} before → {held['median_iou_after']:.3f} after; "
-             f"boundary F {held['median_boundary_f_before']:.3f} → {held['median_boundary_f_after']:.3f}; "
-             f"MAE {held['median_mae_before']:.4f} → {held['median_mae_after']:.4f} ({held['n']} photos; "
-             f"per photo in `report.md`). {card['held_out_note']}", "",
-             "## Generated photos (what it knew before)", "",
-             f"Mean IoU on {card['generated']['n']} generated samples: {card['generated']['iou_before']:.3f} before, "
-             f"{card['generated']['iou_after']:.3f} after.", "",
-             "## Limits", "",
-             "- Trained on a few photos: it knows your kind of photo, not photos in general; check new kinds of photo "
-             "before trusting it.",
-             "- The held-out photos chose the best step, so their score flatters it a little; photos that took no part "
-             "(`--score-dir`) give the honest number.", ""]
-    if card.get("scored"):
-        s = card["scored"]
-        lines[-5:-5] = ["## Photos that took no part (`--score-dir`)", "",
-                        f"`{s['folder']}`, {s['n']} photos: median IoU {s['median_iou_before']:.3f} before → "
-                        f"{s['median_iou_after']:.3f} after.", ""]
-    return "\n".join(lines)
-
-
-def _generated_iou(model, n: int, size: int) -> float:
-    from course_lib import synth, synth_scenes
-    from course_lib.inference import predict_alpha_batch
-
-    samples = [synth_scenes.make_scene(900_000 + i, size=size) if i % 2 else
-               synth.make_sample(900_000 + i, size=size) for i in range(n)]
-    alphas = predict_alpha_batch(model, [s.rgb for s in samples], size=size)
-    return float(np.mean([metrics.iou(a, s.alpha) for a, s in zip(alphas, samples)]))
 
 
 # --- the command line --------------------------------------------------------------------------------
