@@ -78,3 +78,42 @@ def test_skip_writes_no_mask_and_a_bad_photo_shows_its_reason(folder):
     resumed.buttons["skip"].click()
     resumed.buttons["skip"].click()
     assert resumed.photo is None and "done" in resumed.status.value
+
+
+class _CentreModel:
+    """A stand-in CNN: sure of the middle of whatever it is shown; records the side it was shown at."""
+
+    name = "centre"
+
+    def __init__(self):
+        self.sides = []
+
+    def predict(self, x, batch_size=None, verbose=0):
+        self.sides.append(x.shape[1])
+        out = np.zeros(x.shape[:3] + (2,), np.float32)
+        h, w = x.shape[1:3]
+        out[:, h // 4: 3 * h // 4, w // 4: 3 * w // 4, 1] = 1.0
+        out[..., 0] = 1.0 - out[..., 1]
+        return out
+
+
+def test_a_model_prior_runs_at_the_models_working_size_and_the_real_cnn_is_named(folder, monkeypatch):
+    from course_lib import inference
+
+    cnn = _CentreModel()
+    tool = Annotator(folder, model=inference.SizedModel(cnn, 40))
+    assert cnn.sides == [40] and tool.prior is not None and tool.prior.shape == (96, 96)
+    assert tool.prior[48, 48] == 1.0 and tool.prior[2, 2] == 0.0
+    assert tool.annotation().prior["model"] == "centre"
+
+    loaded = []
+
+    def fake_real(path=inference.REAL_MODEL_PATH, size=inference.REAL_WORK_SIZE):
+        loaded.append(path)
+        return inference.SizedModel(_CentreModel(), size)
+    monkeypatch.setattr(inference, "load_real_model", fake_real)
+    real_tool = Annotator(folder, model="real")                  # the real-photo CNN, at its working size
+    assert loaded == [inference.REAL_MODEL_PATH] and real_tool.model.sides == [inference.REAL_WORK_SIZE]
+    assert real_tool.annotation().prior["model"] == inference.REAL_MODEL_PATH.stem == "vgg3_scenes"
+    with pytest.raises(ValueError, match="model='unet'"):
+        Annotator(folder, model="unet")

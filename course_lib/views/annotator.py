@@ -58,11 +58,18 @@ class Annotator:
     folder : path
         The photos and, once saved, ``masks/`` and ``annotations.json``
         (see :class:`course_lib.annotation_store.AnnotationStore`).
-    model : Keras model, optional
-        Anything :func:`course_lib.inference.predict_alpha` accepts; its
-        probability seeds GrabCut (``mask_proposal.PRIOR_THRESHOLDS``).
+    model : Keras model, :class:`~course_lib.inference.SizedModel` or ``"real"``, optional
+        A CNN whose probability seeds GrabCut (``mask_proposal.PRIOR_THRESHOLDS``):
+        anything :func:`course_lib.inference.predict_alpha` accepts (predicted
+        at ``inference.WORK_SIZE``), a ``SizedModel`` (at its own working size),
+        or ``"real"``: the real-photo CNN (:func:`course_lib.inference.load_real_model`),
+        the one to use on photos — lesson 04's U-Net, trained on generated images
+        only, marks the wrong regions of real photos as sure. Default: no model,
+        GrabCut from the box and strokes alone (how ``data/real``'s reference
+        masks were made: a CNN's prior would tilt the references towards that CNN).
     model_name : str, optional
-        Recorded in each annotation's ``prior``; default the model's ``name``.
+        Recorded in each annotation's ``prior``; default the model's ``name``
+        (for ``"real"``, the checkpoint's file name without ``.keras``).
     images : path, optional
         The photos' folder, when not ``folder`` itself.
     side : int
@@ -88,6 +95,15 @@ class Annotator:
     def __init__(self, folder, *, model=None, model_name: str | None = None, images=None, side: int = 512,
                  iterations: int = 5, seed: int = 0):
         self.store = annotation_store.AnnotationStore(folder, images=images)
+        self.model_size = None                  # predict_alpha's default working size
+        if isinstance(model, str):
+            from course_lib import inference            # TensorFlow only when a model is used
+            if model != "real":
+                raise ValueError(f"model={model!r}: give a Keras model, an inference.SizedModel or 'real' "
+                                 "(the real-photo CNN)")
+            model, model_name = inference.load_real_model(), model_name or inference.REAL_MODEL_PATH.stem
+        if isinstance(model, tuple) and hasattr(model, "size"):          # an inference.SizedModel
+            model, self.model_size = model.model, int(model.size)
         self.model, self.side, self.iterations, self.seed = model, side, iterations, seed
         self.model_name = model_name or getattr(model, "name", type(model).__name__)
         problems = self.store.scan()
@@ -164,7 +180,8 @@ class Annotator:
         self.scale = self.side / max(self.rgb.shape[:2])
         if self.model is not None:
             from course_lib import inference            # TensorFlow only when a model is used
-            self.prior = inference.predict_alpha(self.model, self.rgb)
+            size = {} if self.model_size is None else {"size": self.model_size}
+            self.prior = inference.predict_alpha(self.model, self.rgb, **size)
         self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.shown_at = time.perf_counter()
         if self.prior is not None:
