@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 EDITION ?= instructor
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup browser lab demo annotate test course model upgrade clean-venv help
+.PHONY: setup browser lab demo annotate test course model cutouts upgrade clean-venv help
 
 help:
 	@echo "make lab         set up .venv and open JupyterLab on notebooks/ (PORT=$(PORT))"
@@ -28,6 +28,7 @@ help:
 	@echo "make browser     install Debian's chromium and chromium-driver with apt-get, for the browser tests (studio, annotation tool)"
 	@echo "make course      execute every notebook into build/*.html (COURSE_FAST=1 for a quick build; EDITION=student: without solutions, into build/student/)"
 	@echo "make model       re-train the shipped U-Net from scratch and rewrite its model card (about 70 min on 2 cores)"
+	@echo "make cutouts     fetch Debian's Tux Paint stamps and photos (GPL-2+) into .cache/ with apt-get, check, unpack"
 	@echo "make upgrade     re-resolve the pinned versions in $(CONSTRAINTS)"
 	@echo "make clean-venv  delete .venv (the next command re-creates it)"
 	@echo "make help        this list"
@@ -88,6 +89,12 @@ course: setup
 model: setup
 	$(BIN)/python scripts/train_unet.py --force
 	$(BIN)/python scripts/model_card.py
+
+# Real object cut-outs and real background photos for training: Debian's tuxpaint-stamps-default and
+# tuxpaint-data at pinned versions, `apt-get download`ed into .cache/tuxpaint (git-ignored), checked against
+# pinned SHA-256s, unpacked; then every stamp of data/cutouts/stamps.csv is checked. Nothing is committed.
+cutouts: setup
+	$(BIN)/python scripts/fetch_cutouts.py
 
 # Refresh the pins: resolve pyproject.toml afresh in a scratch venv and freeze it.
 upgrade:

@@ -17,6 +17,7 @@ Data
     ``datasets``          the train/validation/test splits, cached, and a ``tf.data`` pipeline
     ``demo``              the real photos shipped in ``data/demo``
     ``real``              the real photo set in ``data/real``: dev to tune on, holdout for final numbers only
+    ``stamps``            real cut-outs and background photos from Debian's Tux Paint packages (``make cutouts``)
     ``mask_proposal``     GrabCut's mask from a box, strokes and a model's probability; brush corrections (lesson 10)
     ``annotation_store``  a folder's annotations and masks, written atomically, replayable byte for byte (lesson 10)
 
