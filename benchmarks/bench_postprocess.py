@@ -57,6 +57,8 @@ def main(argv=None) -> None:
     import numpy as np
 
     from course_lib import classical, demo, imageio, pipeline, postprocess as pp, synth
+    from course_lib.box_filter import box_mean
+    from course_lib.compositing import composite
 
     cv2.setNumThreads(args.threads)
     r, k = args.radius, 2 * args.radius + 1
@@ -83,13 +85,13 @@ def main(argv=None) -> None:
         ("remove_specks", lambda: pp.remove_specks(raw)),
         ("keep_largest", lambda: pp.keep_largest(raw, 0.3)),
         (f"trimap radius {r}", lambda: pp.trimap(clean, r)),
-        (f"box_mean radius {r} (NumPy cumsum)", lambda: pp.box_mean(mask32, r)),
+        (f"box_mean radius {r} (NumPy cumsum)", lambda: box_mean(mask32, r)),
         (f"guided_filter grey guide r={r}", lambda: pp.guided_filter(classical.grey_luma(rgb), clean, r, 1e-3)),
         (f"guided_filter colour guide r={r}", lambda: pp.guided_filter(rgb, clean, r, 1e-3)),
         ("feather σ=1", lambda: pp.feather(clean, 1.0)),
         (f"matting (closed-form, band ±{r})", lambda: pp.matting(rgb, tri)),
         ("estimate_foreground (pymatting ML)", lambda: pp.estimate_foreground(rgb, soft)),
-        ("composite_onto white (F given)", lambda: pp.composite_onto(rgb, soft, "white", foreground=fore)),
+        ("composite on white (F given)", lambda: composite(rgb, soft, "white", foreground=fore)),
         ("save_png RGBA", lambda: imageio.save_png(folder / f"{next(saved)}.png", fore, soft)),
         ("whole DEFAULT pipeline", lambda: pipeline.DEFAULT(rgb, raw)),
     ]

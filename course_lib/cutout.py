@@ -47,10 +47,12 @@ import numpy as np
 from PIL import Image
 
 from course_lib import classical, hybrid, imageio, pipeline, postprocess
+from course_lib.boxes import bounding_box
+from course_lib.compositing import composite
 from course_lib.validate import as_alpha, as_rgb
 
 __all__ = ["Segmenter", "Method", "cnn_segmenter", "classical_segmenter", "METHODS", "load_segmenter",
-           "parse_background", "OutputSpec", "Job", "RunSettings", "STAGES", "crop_box", "compose", "encode",
+           "parse_background", "OutputSpec", "Job", "RunSettings", "STAGES", "compose", "encode",
            "output_is_complete", "report_row", "process_chunk", "process_job"]
 
 Segmenter = Callable[[list], list]
@@ -268,24 +270,6 @@ STAGES = ("decode", "segment", "postprocess", "encode", "write")
 """The timed steps of one photo, in order; a report row has ``<stage>_s`` for each."""
 
 
-def crop_box(alpha8: np.ndarray, margin: int) -> tuple[slice, slice]:
-    """Return the rows and columns of the pixels with ``alpha8 > 0``, widened by ``margin`` and kept in the image.
-
-    With no such pixel, the whole image.
-
-    >>> a = np.zeros((10, 10), np.uint8); a[4:6, 3:5] = 9
-    >>> crop_box(a, 1)
-    (slice(3, 7, None), slice(2, 6, None))
-    """
-    rows, cols = np.flatnonzero(alpha8.any(axis=1)), np.flatnonzero(alpha8.any(axis=0))
-    if rows.size == 0:
-        return slice(0, alpha8.shape[0]), slice(0, alpha8.shape[1])
-    h, w = alpha8.shape
-    top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-    return (slice(max(0, top - margin), min(h, bottom + margin)),
-            slice(max(0, left - margin), min(w, right + margin)))
-
-
 def _one_numba_thread() -> None:
     """Run pymatting's numba loops (the foreground estimate) on one thread, in the calling thread.
 
@@ -304,8 +288,11 @@ def compose(rgb: np.ndarray, alpha: np.ndarray, spec: OutputSpec = OutputSpec())
     """Return ``(image, mask8)``: the output picture and the 8-bit alpha, both cropped as ``spec`` says.
 
     ``image`` is ``H×W×4 uint8`` RGBA without a background, else ``H×W×3 uint8``
-    (the product on the background); ``mask8`` is ``H×W uint8`` (0–255), the
-    alpha exactly as the RGBA file stores it.
+    (the product on the background, by :func:`course_lib.compositing.composite`);
+    ``mask8`` is ``H×W uint8`` (0–255), the alpha exactly as the RGBA file
+    stores it. With ``spec.crop_margin`` both are cropped to
+    :func:`course_lib.boxes.bounding_box` of ``mask8``; a photo with no object
+    (``mask8`` all 0) keeps its whole picture.
     """
     rgb = as_rgb(rgb)
     a = as_alpha(alpha, "alpha", rgb.shape[:2])
@@ -319,9 +306,9 @@ def compose(rgb: np.ndarray, alpha: np.ndarray, spec: OutputSpec = OutputSpec())
     if spec.background is None:
         image = np.dstack([fore, mask8])
     else:
-        image = postprocess.composite_onto(rgb, a, _background_value(spec.background), foreground=fore)
-    if spec.crop_margin is not None:
-        box = crop_box(mask8, int(spec.crop_margin))
+        image = composite(rgb, a, _background_value(spec.background), foreground=fore)
+    if spec.crop_margin is not None and mask8.any():
+        box = bounding_box(mask8, int(spec.crop_margin))
         image, mask8 = image[box], mask8[box]
     return np.ascontiguousarray(image), np.ascontiguousarray(mask8)
 

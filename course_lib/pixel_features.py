@@ -7,7 +7,7 @@ is from the colour of the image border (which is nearly always background in a
 product photo), and where it sits in the frame. The gradients are convolutions
 with hand-made Sobel kernels (lesson 02), computed with
 :func:`course_lib.scratch.conv2d`; the local means are window means over odd
-windows (:func:`course_lib.postprocess.box_mean`, windows clipped at the border).
+windows (:func:`course_lib.box_filter.box_mean`, windows clipped at the border).
 
 >>> from course_lib import synth
 >>> sample = synth.make_sample(0, size=64)
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import scratch
-from course_lib.postprocess import box_mean
+from course_lib.box_filter import box_mean
 from course_lib.validate import as_odd, as_rgb
 
 __all__ = ["FEATURE_NAMES", "LUMA", "SOBEL_X", "border_colours", "border_distance", "pixel_features",

@@ -7,13 +7,14 @@ order a lesson applies them:
 1. **clean the hard mask** — :func:`binarise`, opening/closing (lesson 01's
    :func:`course_lib.classical.opening` and :func:`~course_lib.classical.closing`),
    :func:`fill_holes`, :func:`remove_specks`, :func:`keep_largest`;
-2. **a soft edge** — :func:`zoom_box` finds where to look, :func:`trimap`, then :func:`guided_filter` (NumPy, box
-   filters by cumulative sums), :func:`matting` (closed-form matting, pymatting)
-   or :func:`feather`;
+2. **a soft edge** — :func:`trimap`, then :func:`guided_filter` (NumPy, box
+   filters by cumulative sums: :func:`course_lib.box_filter.box_mean`),
+   :func:`matting` (closed-form matting, pymatting) or :func:`feather`;
+   :func:`course_lib.boxes.zoom_box` finds where to look;
 3. **the cut-out** — :func:`estimate_foreground` removes the old background's
-   colour from edge pixels, :func:`composite_onto` places the product on white,
-   a colour or another photo (through :func:`course_lib.viz.composite`), and
-   :func:`save_cutout` writes an RGBA PNG (through :func:`course_lib.imageio.save_png`).
+   colour from edge pixels, :func:`course_lib.compositing.composite` places the
+   product on white, a colour or another photo, and :func:`save_cutout` writes
+   an RGBA PNG (through :func:`course_lib.imageio.save_png`).
 
 Conventions: images are ``H×W×3 uint8 RGB``; masks ``H×W bool`` (True =
 product); alphas ``H×W float32`` in [0, 1]. A step that needs a hard mask
@@ -38,13 +39,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from course_lib import classical, imageio, metrics, viz
+from course_lib import classical, imageio
+from course_lib.box_filter import box_mean
+from course_lib.boxes import bounding_box
 from course_lib.validate import as_alpha, as_mask, as_number, as_rgb
 
 __all__ = ["text_background_formula", "text_fill_formula", "binarise", "fill_holes", "keep_largest",
-           "remove_specks", "trimap", "trimap_to_uint8", "box_mean", "zoom_box", "guided_filter",
-           "refine_guided", "feather", "matting", "refine_matting", "estimate_foreground", "fit_background",
-           "composite_onto", "save_cutout"]
+           "remove_specks", "trimap", "trimap_to_uint8", "guided_filter", "refine_guided", "feather", "matting",
+           "refine_matting", "estimate_foreground", "save_cutout"]
 
 # --- the text's formulas, as written (ERRATA item 5 (docs/ERRATA.md#item-5)) ------------------
 
@@ -190,39 +192,6 @@ def trimap_to_uint8(tri) -> np.ndarray:
 # --- soft edges ---------------------------------------------------------------------------------
 
 
-def _box_sum_along(x: np.ndarray, radius: int, axis: int) -> np.ndarray:
-    """Sum over ``[i − radius, i + radius]`` along ``axis``, clipped at the ends, by a cumulative sum."""
-    n = x.shape[axis]
-    c = np.cumsum(x, axis=axis, dtype=np.float64)
-    zero = np.zeros_like(np.take(c, [0], axis=axis))
-    c = np.concatenate([zero, c], axis=axis)           # c[k] = sum of the first k values
-    index = np.arange(n)
-    upper = np.take(c, np.minimum(index + radius + 1, n), axis=axis)
-    return upper - np.take(c, np.maximum(index - radius, 0), axis=axis)
-
-
-def box_mean(x, radius: int) -> np.ndarray:
-    """Return the mean of ``x`` over each ``(2·radius + 1)²`` window, windows clipped at the border (float64).
-
-    ``x`` is H×W or H×W×C (each channel alone). Cost: two cumulative sums,
-    whatever the radius. Near the border a window holds fewer pixels, and the
-    mean is over those (He et al.'s guided filter does the same).
-
-    >>> box_mean(np.arange(4.0).reshape(1, 4), 1)
-    array([[0.5, 1. , 2. , 2.5]])
-    """
-    x = np.asarray(x, np.float64)
-    if x.ndim not in (2, 3):
-        raise ValueError(f"x must be H×W or H×W×C, got shape {x.shape}")
-    radius = as_number(radius, "radius", low=0, integer=True)
-    h, w = x.shape[:2]
-    sums = _box_sum_along(_box_sum_along(x, radius, 0), radius, 1)
-    rows = np.minimum(np.arange(h) + radius, h - 1) - np.maximum(np.arange(h) - radius, 0) + 1
-    cols = np.minimum(np.arange(w) + radius, w - 1) - np.maximum(np.arange(w) - radius, 0) + 1
-    count = np.outer(rows, cols).astype(np.float64)
-    return sums / (count if x.ndim == 2 else count[:, :, None])
-
-
 def _as_guide(guide, shape=None) -> np.ndarray:
     g = np.asarray(guide)
     if g.ndim not in (2, 3) or (g.ndim == 3 and g.shape[2] != 3):
@@ -234,25 +203,6 @@ def _as_guide(guide, shape=None) -> np.ndarray:
     if g.dtype == bool or not np.issubdtype(g.dtype, np.number):
         raise ValueError(f"guide must be uint8 (0–255) or float (0–1), got dtype {g.dtype}")
     return g.astype(np.float64)
-
-
-def zoom_box(alpha, side: int = 32) -> tuple[slice, slice]:
-    """Return ``(rows, cols)`` slices of the ``side``×``side`` window with the most edge pixels of ``alpha``.
-
-    Edge pixels are the soft ones (0.02 < α < 0.98) of a soft alpha, or the
-    outline of a hard mask; thin parts and glass have the most of them. The
-    window lies inside the image (smaller images give a smaller window).
-    """
-    a = as_alpha(alpha)
-    h, w = a.shape
-    side = as_number(side, "side", low=2, integer=True)
-    soft = (a > 0.02) & (a < 0.98)
-    edges = soft if soft.sum() >= 4 * side else metrics.boundary(a >= 0.5) | soft
-    density = box_mean(edges.astype(np.float64), side // 2)
-    y, x = np.unravel_index(int(np.argmax(density)), density.shape)
-    top = int(np.clip(y - side // 2, 0, max(h - side, 0)))
-    left = int(np.clip(x - side // 2, 0, max(w - side, 0)))
-    return slice(top, min(top + side, h)), slice(left, min(left + side, w))
 
 
 def guided_filter(guide, src, radius: int = 4, eps: float = 1e-3) -> np.ndarray:
@@ -336,13 +286,6 @@ def feather(mask, sigma: float = 1.0) -> np.ndarray:
     return np.clip(blurred, 0.0, 1.0)
 
 
-def _crop_box(region: np.ndarray, margin: int) -> tuple[slice, slice]:
-    ys, xs = np.nonzero(region)
-    h, w = region.shape
-    return (slice(max(ys.min() - margin, 0), min(ys.max() + margin + 1, h)),
-            slice(max(xs.min() - margin, 0), min(xs.max() + margin + 1, w)))
-
-
 def matting(rgb, tri, *, max_pixels: int = 400_000) -> np.ndarray:
     """Return the closed-form matting alpha (Levin, Lischinski & Weiss 2008) for a trimap, H×W float32.
 
@@ -376,7 +319,7 @@ def matting(rgb, tri, *, max_pixels: int = 400_000) -> np.ndarray:
         raise ValueError("tri needs both known product (1) and known background (0) pixels for matting; "
                          f"it has {int((t == 1).sum())} product and {int((t == 0).sum())} background pixels")
     t[unknown] = 0.5
-    box = _crop_box(unknown, 3)
+    box = bounding_box(unknown, 3)
     image, crop = rgb[box].astype(np.float64) / 255.0, t[box]
     h, w = crop.shape
     scale = min(1.0, float(np.sqrt(max_pixels / (h * w))))
@@ -431,63 +374,13 @@ def estimate_foreground(rgb, alpha, *, margin: int = 8) -> np.ndarray:
     out = rgb.copy()
     if not soft.any():
         return out
-    box = _crop_box(soft, margin)
+    box = bounding_box(soft, margin)
     fore = pymatting.estimate_foreground_ml(rgb[box].astype(np.float64) / 255.0, a[box].astype(np.float64))
     fore = np.clip(np.rint(fore * 255.0), 0, 255).astype(np.uint8)
     opaque = a[box] >= 1.0
     fore[opaque] = rgb[box][opaque]
     out[box] = fore
     return out
-
-
-def fit_background(photo, height: int, width: int) -> np.ndarray:
-    """Return ``photo`` scaled to cover ``height × width`` and centre-cropped to it (H×W×3 uint8).
-
-    The aspect ratio is kept, as a photo editor's "fill" does: nothing is squashed.
-    """
-    photo = as_rgb(photo, "photo")
-    height = as_number(height, "height", low=1, integer=True)
-    width = as_number(width, "width", low=1, integer=True)
-    ph, pw = photo.shape[:2]
-    scale = max(height / ph, width / pw)
-    size = (max(width, round(pw * scale)), max(height, round(ph * scale)))
-    scaled = cv2.resize(photo, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    top, left = (scaled.shape[0] - height) // 2, (scaled.shape[1] - width) // 2
-    return np.ascontiguousarray(scaled[top:top + height, left:left + width])
-
-
-def composite_onto(rgb, alpha, background="white", *, foreground=None, decontaminate: bool = True) -> np.ndarray:
-    """Return the cut-out on a new background, ``out = α·F + (1 − α)·B``, as H×W×3 uint8.
-
-    Parameters
-    ----------
-    rgb : H×W×3 uint8
-        The photo.
-    alpha : H×W float32 in [0, 1] or bool
-    background : "white", "checkerboard", an RGB triple, or a photo of any size
-        A photo of another size is fitted with :func:`fit_background`.
-    foreground : H×W×3 uint8, optional
-        ``F``, e.g. from :func:`estimate_foreground` computed once for several
-        backgrounds. Default: estimated here when ``decontaminate``, else ``rgb``.
-    decontaminate : bool
-        Whether to remove the old background's colour from edge pixels first.
-
-    The blend itself is :func:`course_lib.viz.composite`.
-    """
-    rgb = as_rgb(rgb)
-    a = as_alpha(alpha, "alpha", rgb.shape[:2])
-    if foreground is not None:
-        fore = as_rgb(foreground, "foreground")
-        if fore.shape != rgb.shape:
-            raise ValueError(f"foreground has shape {fore.shape}, but rgb is {rgb.shape}")
-    else:
-        fore = estimate_foreground(rgb, a) if decontaminate else rgb
-    back = background
-    if not isinstance(background, str):
-        back = np.asarray(background)
-        if back.ndim == 3 and back.shape != rgb.shape:
-            back = fit_background(back, *rgb.shape[:2])
-    return viz.composite(fore, a, back)
 
 
 def save_cutout(path: str | os.PathLike, rgb, alpha, *, decontaminate: bool = True,

@@ -197,10 +197,10 @@ class Question:
 # --- references computed from the course's own code ------------------------------------------
 
 def _composite_value(alpha: float, fore: int, back: int) -> float:
-    from course_lib import viz
+    from course_lib.compositing import composite
 
     rgb = np.full((1, 1, 3), fore, np.uint8)
-    return float(viz.composite(rgb, np.full((1, 1), alpha, np.float32), np.full((1, 1, 3), back, np.uint8))[0, 0, 0])
+    return float(composite(rgb, np.full((1, 1), alpha, np.float32), np.full((1, 1, 3), back, np.uint8))[0, 0, 0])
 
 
 def _iou_of_everything(truth) -> float:
@@ -348,11 +348,11 @@ def _filled_pixels() -> float:
 
 
 def _composite_pixel(alpha: float, fore, back):
-    from course_lib import viz
+    from course_lib.compositing import composite
 
     f = np.array([[fore]], np.uint8)
     b = np.array([[back]], np.uint8)
-    return viz.composite(f, np.full((1, 1), alpha, np.float32), b)[0, 0]
+    return composite(f, np.full((1, 1), alpha, np.float32), b)[0, 0]
 
 
 def _iou_half_masks() -> tuple[np.ndarray, np.ndarray]:

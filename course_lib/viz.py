@@ -1,8 +1,9 @@
-"""Pictures of cut-outs: checkerboard and white backgrounds, side-by-side panels, errors, edges up close.
+"""Pictures of cut-outs: side-by-side panels, overlays, errors, edges up close, contact sheets.
 
 Images are ``H×W×3 uint8 RGB``; alpha is ``H×W float32`` in [0, 1] (or bool).
 The course colours are fixed here so every lesson draws "object" and
-"background" the same way.
+"background" the same way. The cut-outs themselves (on a checkerboard, white,
+a colour or a photo) are :func:`course_lib.compositing.composite`'s.
 """
 
 from __future__ import annotations
@@ -11,71 +12,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from course_lib.boxes import zoom_box
+from course_lib.compositing import composite
 from course_lib.validate import as_alpha, as_rgb
 
-__all__ = ["OBJECT_COLOUR", "BACKGROUND_COLOUR", "checkerboard", "composite", "show_panels", "ERROR_COLOURS",
-           "overlay", "error_map", "error_legend", "method_grid", "before_after", "contact_sheet"]
+__all__ = ["OBJECT_COLOUR", "BACKGROUND_COLOUR", "show_panels", "ERROR_COLOURS", "overlay", "error_map",
+           "error_legend", "method_grid", "before_after", "contact_sheet"]
 
 OBJECT_COLOUR = "#e66101"
 """Colour for "object" in every plot of the course."""
 BACKGROUND_COLOUR = "#5e3c99"
 """Colour for "background" in every plot of the course."""
-
-
-def checkerboard(height: int, width: int, *, square: int = 16,
-                 light: int = 235, dark: int = 190) -> np.ndarray:
-    """Return an ``H×W×3 uint8`` grey checkerboard, the usual "transparent" backdrop.
-
-    >>> checkerboard(4, 4, square=2)[:, :, 0]
-    array([[235, 235, 190, 190],
-           [235, 235, 190, 190],
-           [190, 190, 235, 235],
-           [190, 190, 235, 235]], dtype=uint8)
-    """
-    if height <= 0 or width <= 0:
-        raise ValueError(f"checkerboard size must be positive, got {height}×{width}")
-    if square <= 0:
-        raise ValueError(f"square must be positive, got {square}")
-    rows = (np.arange(height) // square)[:, None]
-    cols = (np.arange(width) // square)[None, :]
-    grey = np.where((rows + cols) % 2 == 0, light, dark).astype(np.uint8)
-    return np.repeat(grey[:, :, None], 3, axis=2)
-
-
-def composite(rgb: np.ndarray, alpha: np.ndarray,
-              background: np.ndarray | Sequence[int] | str = "checkerboard") -> np.ndarray:
-    """Return ``alpha·rgb + (1 − alpha)·background`` as ``H×W×3 uint8``.
-
-    Parameters
-    ----------
-    rgb : H×W×3 uint8
-        The photo (the foreground colours).
-    alpha : H×W float32 in [0, 1] or bool
-        1 where the product is, 0 where the background is.
-    background : "checkerboard", "white", an RGB triple, or an H×W×3 uint8 image
-    """
-    rgb = np.asarray(rgb)
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-        raise ValueError(f"rgb must be H×W×3 uint8, got shape {rgb.shape} dtype {rgb.dtype}")
-    h, w = rgb.shape[:2]
-    a = as_alpha(alpha, "alpha", (h, w))[:, :, None]
-    if isinstance(background, str):
-        if background == "checkerboard":
-            back = checkerboard(h, w)
-        elif background == "white":
-            back = np.full((h, w, 3), 255, np.uint8)
-        else:
-            raise ValueError(
-                f"background={background!r}: use 'checkerboard', 'white', an RGB triple or an image"
-            )
-    else:
-        back = np.asarray(background)
-        if back.shape == (3,):
-            back = np.broadcast_to(back.astype(np.uint8), (h, w, 3))
-        elif back.shape != (h, w, 3):
-            raise ValueError(f"background has shape {back.shape}, expected (3,) or {(h, w, 3)}")
-    out = a * rgb.astype(np.float32) + (1.0 - a) * back.astype(np.float32)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 def show_panels(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *,
@@ -222,7 +169,7 @@ def before_after(rgb, alphas: dict, *, truth=None, background=(40, 120, 220), bo
     background : RGB triple, "white", or a photo of any size
         A strong colour shows fringes and jagged steps best.
     box : (rows, cols) slices, optional
-        The zoom window; default :func:`course_lib.postprocess.zoom_box` of ``truth`` (or of the last alpha).
+        The zoom window; default :func:`course_lib.boxes.zoom_box` of ``truth`` (or of the last alpha).
     foreground : H×W×3 uint8, optional
         Colours to composite (e.g. :func:`course_lib.postprocess.estimate_foreground`); default ``rgb``.
 
@@ -231,7 +178,7 @@ def before_after(rgb, alphas: dict, *, truth=None, background=(40, 120, 220), bo
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    from course_lib import metrics, postprocess          # postprocess draws with this module: import when used
+    from course_lib import metrics
 
     rgb = as_rgb(rgb)
     if not alphas:
@@ -240,12 +187,11 @@ def before_after(rgb, alphas: dict, *, truth=None, background=(40, 120, 220), bo
     if truth is not None:
         panels["truth"] = truth
     if box is None:
-        box = postprocess.zoom_box(truth if truth is not None else list(alphas.values())[-1], side)
-    fore = rgb if foreground is None else foreground
+        box = zoom_box(truth if truth is not None else list(alphas.values())[-1], side)
     fig, axes = plt.subplots(2, len(panels), figsize=(panel_size * len(panels), panel_size * 2), squeeze=False)
     for col, (title, alpha) in enumerate(panels.items()):
         a = as_alpha(alpha, title, rgb.shape[:2])
-        cut = postprocess.composite_onto(rgb, a, background, foreground=fore)
+        cut = composite(rgb, a, background, foreground=foreground)
         if truth is not None and title != "truth":
             title = f"{title}\nMAE {metrics.mae(a, truth):.4f}"
         axes[0, col].imshow(cut)

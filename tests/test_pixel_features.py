@@ -1,7 +1,7 @@
 """course_lib.pixel_features against OpenCV and brute-force loops, on images with known answers.
 
 The local means are window means with the window clipped at the image border
-(the module docstring: :func:`course_lib.postprocess.box_mean`); inside the
+(the module docstring: :func:`course_lib.box_filter.box_mean`); inside the
 image, away from the border, that is exactly ``cv2.blur``. The Sobel gradient
 pads by repeating the edge, as ``cv2.Sobel(..., borderType=BORDER_REPLICATE)``.
 """

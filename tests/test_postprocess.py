@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from course_lib import imageio, postprocess as pp, viz
+from course_lib import imageio, postprocess as pp
 from course_lib.pipeline import DEFAULT, STEPS, CachedSegmenter, Pipeline, Step, ablation_methods, \
     ablation_table, reference_segmenter
 
@@ -142,13 +142,6 @@ def test_guided_filter_matches_the_loop_reference(channels, radius, eps):
     np.testing.assert_allclose(ours, guided_filter_loops(guide, src, radius, eps), atol=1e-5)
 
 
-def test_box_mean_matches_window_means():
-    x = np.random.default_rng(1).random((9, 11))
-    ours = pp.box_mean(x, 2)
-    direct = np.array([[x[max(i - 2, 0):i + 3, max(j - 2, 0):j + 3].mean() for j in range(11)] for i in range(9)])
-    np.testing.assert_allclose(ours, direct, atol=1e-12)
-
-
 def test_guided_filter_keeps_a_step_edge_that_a_gaussian_of_the_same_radius_blurs():
     step = np.zeros((32, 64), np.float32)
     step[:, 32:] = 1.0
@@ -229,25 +222,6 @@ def test_estimate_foreground_removes_the_old_background_from_edges(sample):
     assert err_est < 0.5 * err_raw, (err_est, err_raw)
 
 
-def test_composite_of_alpha_one_and_zero_is_exactly_f_and_b(sample):
-    h, w = sample.alpha.shape
-    back = np.random.default_rng(3).integers(0, 256, (h, w, 3)).astype(np.uint8)
-    ones, zeros = np.ones((h, w), np.float32), np.zeros((h, w), bool)
-    assert np.array_equal(pp.composite_onto(sample.rgb, ones, back, decontaminate=False), sample.rgb)
-    assert np.array_equal(pp.composite_onto(sample.rgb, zeros, back), back)
-    assert np.array_equal(pp.composite_onto(sample.rgb, ones, "white"), sample.rgb)
-    assert np.array_equal(pp.composite_onto(sample.rgb, zeros, (10, 20, 30))[5, 5], [10, 20, 30])
-
-
-def test_composite_fits_a_photo_of_another_size(sample):
-    photo = np.zeros((50, 300, 3), np.uint8)
-    photo[:, 150:] = 200
-    out = pp.composite_onto(sample.rgb, np.zeros(sample.alpha.shape, np.float32), photo)
-    assert out.shape == sample.rgb.shape
-    assert np.array_equal(out, pp.fit_background(photo, *sample.alpha.shape))
-    assert pp.fit_background(photo, 96, 96).shape == (96, 96, 3)
-
-
 def test_save_cutout_writes_an_rgba_png(tmp_path, sample):
     alpha = pp.refine_guided(sample.rgb, sample.alpha >= 0.5, 1, 1e-3)
     path = pp.save_cutout(tmp_path / "cut.png", sample.rgb, alpha)
@@ -291,8 +265,6 @@ def test_the_texts_background_formula_depends_on_its_own_starting_value():
     (lambda: pp.guided_filter(np.zeros((4, 4, 2)), np.zeros((4, 4)), 2), "guide must be an H×W grey or H×W×3"),
     (lambda: pp.refine_guided(np.zeros((4, 4, 3)), np.zeros((4, 4)), 1), "rgb must be an H×W×3 uint8 RGB image"),
     (lambda: pp.feather(np.zeros((4, 4), bool), sigma=-1), "sigma must be a positive number"),
-    (lambda: pp.composite_onto(np.zeros((4, 4, 3), np.uint8), np.zeros((5, 4))),
-     r"alpha has shape \(5, 4\), but the image is \(4, 4\)"),
     (lambda: pp.matting(np.zeros((8, 8, 3), np.uint8), np.full((8, 8), 0.5)),
      "tri needs both known product"),
     (lambda: Pipeline(["magic"]), "no step called 'magic'; the steps are"),
@@ -387,19 +359,3 @@ def test_panel_sliders_change_the_score_and_the_pipeline(sample):
     assert panel.pipeline()[-1] == Step("matting", {"radius": 3})
     assert np.array_equal(panel.alpha, panel.pipeline()(panel.rgb, panel.raw))
     assert "no ground truth" in PostprocessPanel(sample.rgb, raw).score.value
-
-
-def test_zoom_box_finds_the_thin_part():
-    from course_lib.postprocess import zoom_box
-    alpha = np.zeros((64, 64), np.float32)
-    alpha[10:50, 4:34] = 1.0
-    alpha[40:43, 40:62] = 0.6          # a thin, partly transparent strap on the right
-    rows, cols = zoom_box(alpha, 16)
-    assert rows.start <= 40 < rows.stop and cols.start >= 36
-    assert (rows.stop - rows.start, cols.stop - cols.start) == (16, 16)
-
-
-def test_viz_composite_is_what_composite_onto_uses(sample):
-    alpha = sample.alpha
-    assert np.array_equal(pp.composite_onto(sample.rgb, alpha, "white", decontaminate=False),
-                          viz.composite(sample.rgb, alpha, "white"))

@@ -1,4 +1,4 @@
-"""course_lib.viz: compositing arithmetic, colours, and that figures are built without error."""
+"""course_lib.viz: colours, and that figures are built without error (the blend: test_compositing.py)."""
 
 from __future__ import annotations
 
@@ -10,21 +10,6 @@ import numpy as np
 import pytest
 
 from course_lib import viz
-
-
-def test_composite_extremes_and_half():
-    rgb = np.full((2, 2, 3), 200, np.uint8)
-    assert np.all(viz.composite(rgb, np.ones((2, 2)), "white") == 200)
-    assert np.all(viz.composite(rgb, np.zeros((2, 2)), "white") == 255)
-    assert np.all(viz.composite(rgb, np.full((2, 2), 0.5), (0, 0, 0)) == 100)
-
-
-def test_composite_rejects_bad_alpha_and_background():
-    rgb = np.zeros((2, 2, 3), np.uint8)
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        viz.composite(rgb, np.full((2, 2), 2.0))
-    with pytest.raises(ValueError, match="background='sky'"):
-        viz.composite(rgb, np.ones((2, 2)), "sky")
 
 
 def test_error_map_colours():

@@ -27,6 +27,7 @@ import ipywidgets as W
 import numpy as np
 
 from course_lib import viz
+from course_lib.compositing import composite
 
 __all__ = ["PANEL_SIDE", "GAP", "LABEL_WIDTH", "ROW_WIDTH", "ERROR_COLOUR", "fit_for_panel", "png_bytes",
            "grey_picture", "join_with_gaps", "strip", "int_slider", "float_slider", "log_slider", "dropdown",
@@ -80,7 +81,7 @@ def join_with_gaps(parts, gap: int = GAP) -> np.ndarray:
 def strip(rgb: np.ndarray, mask: np.ndarray, truth: np.ndarray | None = None) -> np.ndarray:
     """Return a classical panel's picture: overlay | mask | cut-out on a checkerboard (| error map with truth)."""
     alpha = mask.astype(np.float32)
-    parts = [viz.overlay(rgb, alpha), grey_picture(alpha), viz.composite(rgb, alpha, "checkerboard")]
+    parts = [viz.overlay(rgb, alpha), grey_picture(alpha), composite(rgb, alpha, "checkerboard")]
     if truth is not None:
         parts.append(viz.error_map(mask, truth))
     return join_with_gaps(parts)

@@ -20,8 +20,9 @@ import ipywidgets as W
 import numpy as np
 
 from course_lib import metrics, viz
+from course_lib.boxes import zoom_box
+from course_lib.compositing import composite
 from course_lib.pipeline import Pipeline
-from course_lib.postprocess import zoom_box
 from course_lib.validate import as_alpha, as_rgb
 from course_lib.views.controls import (error_html, fit_for_panel, float_slider, grey_picture, int_slider,
                                        join_with_gaps, png_bytes)
@@ -134,12 +135,12 @@ class PostprocessPanel:
         self.alpha = trace[-1][1]
         hard = trace[-2][1] if pipe[-1].name in ("feather", "guided_filter", "matting") else self.alpha
         parts = [grey_picture(self.raw), grey_picture(hard), grey_picture(self.alpha),
-                 viz.composite(self.rgb, self.alpha, "white")]
+                 composite(self.rgb, self.alpha, "white")]
         if self.truth is not None:
             parts.append(viz.error_map(self.alpha, self.truth))
         self.picture.value = png_bytes(join_with_gaps(parts))
         blue = (40, 120, 220)
-        crops = [viz.composite(self.rgb, a, blue)[self.box] for a in (self.raw >= 0.5, self.alpha)]
+        crops = [composite(self.rgb, a, blue)[self.box] for a in (self.raw >= 0.5, self.alpha)]
         factor = max(1, 192 // crops[0].shape[0])
         crops = [cv2.resize(c, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST) for c in crops]
         self.zoom.value = png_bytes(join_with_gaps(crops))

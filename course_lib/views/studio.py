@@ -51,6 +51,7 @@ import ipywidgets as W
 import numpy as np
 
 from course_lib import metrics, viz
+from course_lib.compositing import composite
 from course_lib.hybrid import hybrid_alpha
 from course_lib.inference import AlphaCache, load_pretrained
 from course_lib.pipeline import Pipeline, Step
@@ -81,7 +82,7 @@ def comparison_strip(rgb: np.ndarray, alpha: np.ndarray, truth: np.ndarray | Non
     ``alpha``: H×W bool or float in [0, 1]; ``truth``: H×W alpha or None. Returns H×W'×3 uint8.
     """
     alpha = np.asarray(alpha, np.float32)
-    parts = [viz.overlay(rgb, alpha), viz.composite(rgb, alpha, "checkerboard"), viz.composite(rgb, alpha, "white")]
+    parts = [viz.overlay(rgb, alpha), composite(rgb, alpha, "checkerboard"), composite(rgb, alpha, "white")]
     if truth is not None:
         parts.append(viz.error_map(alpha >= 0.5, np.asarray(truth) >= 0.5))
     return join_with_gaps(parts)
