@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 
 import numpy as np
@@ -188,3 +189,65 @@ def test_a_chain_that_fails_is_answered_in_the_app(app, monkeypatch):
     app.controls["edge"].value = "matting"
     assert "matting needs both" in app.status["unet"].value
     assert app.pictures["unet"].value == before, "the last good picture stays"
+
+
+# --- which CNN runs: lesson 04's U-Net on generated images, the real-photo CNN on photos ------------------
+
+
+@pytest.fixture(scope="module")
+def photo_model():
+    import keras
+
+    from course_lib import unet
+    keras.utils.set_random_seed(1)
+    return unet.build_unet(None, 2, 2)          # another tiny U-Net, told apart from `model` by identity
+
+
+def test_photos_run_the_photo_cnn_and_generated_images_lesson_04s(split, model, photo_model):
+    demo = {"square": (split.rgb[1], split.alpha[1] >= 0.5)}
+    app = studio.Studio(split, model, photo_model=inference.SizedModel(photo_model, 64), demo=demo,
+                        photo_label="the photo CNN")
+    assert app.image_kind == "generated" and app.cnn().model is model and len(app.unet_alpha) == 1
+    assert studio.GENERATED_LABEL == "lesson 04's U-Net (generated images)"
+    assert f"<b>{html.escape(studio.GENERATED_LABEL)}</b> on this generated image" in app.model_html.value
+    app.picker.source.value = "demo photos"
+    app.picker.demo_choice.value = "square"
+    assert app.image_kind == "photo" and app.cnn() is app.photo_alpha
+    assert app.photo_alpha.model is photo_model and app.photo_alpha.size == 64
+    assert len(app.photo_alpha) == 1 and len(app.unet_alpha) == 1, "the demo photo went to the photo CNN only"
+    expected = inference.predict_alpha(photo_model, app.full_rgb, size=64)
+    assert np.allclose(app.photo_alpha(app.full_rgb), expected)
+    assert "<b>the photo CNN</b> on this photo" in app.model_html.value
+    app.controls["unet_method"].value = "hybrid_box"       # GrabCut inside the photo CNN's box
+    from course_lib import hybrid
+    assert np.array_equal(app._right_input(), hybrid.hybrid_box_alpha(app.rgb, app._unet_probability()))
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((80, 70, 3), 90, np.uint8)).save(buffer, format="PNG")
+    app.picker.source.value = "my upload"
+    assert app.picker.handle_upload("shelf.png", buffer.getvalue())
+    assert app.image_kind == "photo" and len(app.photo_alpha) == 2 and len(app.unet_alpha) == 1
+    app.picker.source.value = "easy"                        # back to a generated sample: lesson 04's U-Net again
+    assert app.image_kind == "generated" and app.cnn() is app.unet_alpha
+    app.use_model(model, "mine.keras")                      # a loaded checkpoint runs on every image
+    assert app.photo_alpha is app.unet_alpha and "mine.keras" in app.model_html.value
+
+
+def test_course_studio_runs_the_real_photo_cnn_on_photos(monkeypatch, model, photo_model):
+    """course_studio() wires inference.load_real_model() (the file REAL_MODEL_PATH names) to photos."""
+    loaded = []
+
+    def fake_real(path=inference.REAL_MODEL_PATH, size=inference.REAL_WORK_SIZE):
+        loaded.append(path)
+        return inference.SizedModel(photo_model, size)
+    monkeypatch.setattr(studio, "load_real_model", fake_real)
+    monkeypatch.setattr(studio, "load_pretrained", lambda *a, **k: model)
+    app = studio.course_studio(limit=3)
+    assert loaded == [inference.REAL_MODEL_PATH]
+    assert app.photo_alpha.model is photo_model and app.photo_alpha.size == inference.REAL_WORK_SIZE
+    assert app.unet_alpha.model is model
+    assert "vgg3_scenes.keras" in app.photo_label or inference.REAL_MODEL_PATH.name in app.photo_label
+    dev = [name for name in app.picker.demo if name.startswith("dev/")]
+    assert dev and not any("holdout" in name for name in app.picker.demo)
+    app.picker.source.value = "demo photos"
+    app.picker.demo_choice.value = dev[0]
+    assert app.image_kind == "photo" and app.cnn().model is photo_model and len(app.photo_alpha) >= 1

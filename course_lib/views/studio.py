@@ -8,9 +8,9 @@ slider means here what it meant there:
   message naming it, not a traceback);
 - left: a classical method family (dropdown) with its sliders — lesson 01's
   :class:`course_lib.views.classical_panels.MethodPanel`;
-- right: the U-Net's object probability — or, as the method, lesson 10's
-  hybrid (:func:`course_lib.hybrid.hybrid_alpha`: the probability seeds GrabCut) —
-  a threshold, and lesson 06's postprocessing chain —
+- right: a CNN's object probability — or, as the method, one of the two hybrids
+  (:mod:`course_lib.hybrid`: GrabCut from the CNN's labels, or inside the box
+  the CNN places) — a threshold, and lesson 06's postprocessing chain —
   :class:`course_lib.views.postprocess_panels.PostprocessPanel`, whose sliders
   describe a :class:`course_lib.pipeline.Pipeline`; under it a
   :class:`course_lib.views.picker.CheckpointPicker` swaps in another checkpoint
@@ -19,7 +19,13 @@ slider means here what it meant there:
   white, the error map (red: background kept, blue: product missed), and
   IoU, Dice, boundary F and MAE against the ground truth where there is one.
 
-The U-Net runs once per image (:class:`course_lib.inference.AlphaCache`);
+Which CNN: on generated images (the dataset samples) lesson 04's U-Net, the
+one trained on them; on photos (the demo and real photos, uploads) the
+``photo_model`` — in :func:`course_studio`, the real-photo CNN
+(:func:`course_lib.inference.load_real_model`), since lesson 04's U-Net is the
+worst method on real photos. A checkpoint loaded in the app runs on both.
+
+The CNN runs once per image (:class:`course_lib.inference.AlphaCache`);
 moving a slider recomputes only the side it belongs to. Like the other
 panels, the studio works on the photo downscaled to
 :data:`~course_lib.views.controls.PANEL_SIDE` pixels on a side, so a slider answers
@@ -38,6 +44,8 @@ True
 >>> app.controls["unet_method"].value = "hybrid"         # the probability seeds GrabCut
 >>> app.alpha["unet"].shape == app.rgb.shape[:2]
 True
+>>> app.image_kind, app.cnn_label()
+('generated', "lesson 04's U-Net (generated images)")
 """
 
 from __future__ import annotations
@@ -52,8 +60,8 @@ import numpy as np
 
 from course_lib import metrics, viz
 from course_lib.compositing import composite
-from course_lib.hybrid import hybrid_alpha
-from course_lib.inference import AlphaCache, load_pretrained
+from course_lib.hybrid import hybrid_alpha, hybrid_box_alpha
+from course_lib.inference import AlphaCache, SizedModel, load_pretrained, load_real_model
 from course_lib.pipeline import Pipeline, Step
 from course_lib.validate import as_alpha, as_rgb
 from course_lib.views.classical_panels import FAMILIES, MethodPanel
@@ -61,13 +69,29 @@ from course_lib.views.controls import dropdown, fit_for_panel, float_slider, joi
 from course_lib.views.picker import CheckpointPicker, ImagePicker
 from course_lib.views.postprocess_panels import PostprocessPanel
 
-__all__ = ["SIDES", "UNET_METHODS", "comparison_strip", "score_line", "Studio", "course_studio"]
+__all__ = ["SIDES", "UNET_METHODS", "GENERATED_LABEL", "comparison_strip", "score_line", "Studio", "course_studio"]
 
 SIDES = ("classical", "unet")
 """The two sides of the studio, as keys of ``studio.scores``, ``studio.alpha`` and ``studio.redraws``."""
 
-UNET_METHODS = {"unet": "U-Net alone", "hybrid": "U-Net → GrabCut (hybrid)"}
-"""What the right side starts from: the U-Net's probability, or the hybrid's alpha (lesson 10)."""
+UNET_METHODS = {"unet": "CNN alone", "hybrid": "CNN → GrabCut from its labels",
+                "hybrid_box": "CNN → GrabCut inside its box"}
+"""What the right side starts from: the CNN's probability, or one of the hybrids' alpha (:mod:`course_lib.hybrid`)."""
+
+GENERATED_LABEL = "lesson 04's U-Net (generated images)"
+"""How the studio names lesson 04's U-Net, the CNN it runs on generated images."""
+
+_HYBRIDS = {"hybrid": hybrid_alpha, "hybrid_box": hybrid_box_alpha}
+
+
+def _as_cache(model) -> AlphaCache:
+    """A model as an ``AlphaCache``: a :class:`~course_lib.inference.SizedModel` keeps its working size."""
+    if isinstance(model, AlphaCache):
+        return model
+    if isinstance(model, SizedModel):
+        return AlphaCache(model.model, size=model.size)
+    return AlphaCache(model)
+
 
 def _legend_html() -> str:
     swatch = ("<span style='display:inline-block;width:12px;height:12px;background:rgb{};"
@@ -104,9 +128,16 @@ class Studio:
     split : :class:`course_lib.datasets.Split`
         Where the picker's dataset samples come from (by difficulty).
     model : Keras model, :class:`~course_lib.inference.AlphaCache`, or path
-        The U-Net (e.g. :func:`course_lib.inference.load_pretrained`), or the
-        path of a ``.keras`` checkpoint (a fine-tuned one: lesson 10); a model
-        is wrapped in an ``AlphaCache``, so each photo is predicted once.
+        The CNN for generated images (lesson 04's U-Net:
+        :func:`course_lib.inference.load_pretrained`), or the path of a
+        ``.keras`` checkpoint (a fine-tuned one: lesson 10); a model is wrapped
+        in an ``AlphaCache``, so each photo is predicted once.
+    photo_model : as ``model``, or a :class:`~course_lib.inference.SizedModel`, optional
+        The CNN for photos — demo photos and uploads (the real-photo CNN:
+        :func:`course_lib.inference.load_real_model`, at its working size); a
+        path is loaded with ``load_real_model``. Default: ``model`` runs on photos too.
+    photo_label : str, optional
+        How the app names ``photo_model``.
     demo : {name: (rgb, mask or None)}, optional
         Shipped photos (:func:`course_lib.demo.demo_mapping`).
     family : str
@@ -117,6 +148,7 @@ class Studio:
     What tests and notebooks can reach: ``picker`` (the
     :class:`~course_lib.views.picker.ImagePicker`), ``checkpoint`` (the
     :class:`~course_lib.views.picker.CheckpointPicker`), ``use_model(model, label)``,
+    ``image_kind`` (``"generated"`` or ``"photo"``: which CNN runs), ``cnn_label()``,
     ``controls`` (``"family"``, ``"unet_method"`` (a key of :data:`UNET_METHODS`),
     ``"threshold"``, and the postprocessing sliders by their names in
     ``PostprocessPanel``), ``classical_panel`` (the current ``MethodPanel``, its
@@ -127,16 +159,24 @@ class Studio:
     side has recomputed), ``message`` (what went wrong, if anything).
     """
 
-    def __init__(self, split, model, *, demo: dict | None = None, family: str = "otsu",
-                 threshold: float = 0.5):
+    def __init__(self, split, model, *, photo_model=None, photo_label: str | None = None, demo: dict | None = None,
+                 family: str = "otsu", threshold: float = 0.5):
         if family not in FAMILIES:
             raise ValueError(f"family={family!r} is not one of {tuple(FAMILIES)}")
         if len(split) == 0:
             raise ValueError("split is empty: the studio needs at least one sample to start on")
-        self.model_label = "the kit's U-Net"
+        self.model_label = GENERATED_LABEL
         if isinstance(model, (str, os.PathLike)):
             self.model_label, model = os.fspath(model), load_pretrained(model)
-        self.unet_alpha = model if isinstance(model, AlphaCache) else AlphaCache(model)
+        self.unet_alpha = _as_cache(model)               # generated images
+        if photo_model is None:
+            self.photo_alpha, self.photo_label = self.unet_alpha, self.model_label
+        else:
+            if isinstance(photo_model, (str, os.PathLike)):
+                photo_model = load_real_model(photo_model)
+            self.photo_alpha = _as_cache(photo_model)
+            self.photo_label = photo_label or f"the real-photo CNN, at {self.photo_alpha.size} px"
+        self.image_kind = "generated"
         self.redraws = {side: 0 for side in SIDES}
         self.alpha: dict[str, np.ndarray | None] = {side: None for side in SIDES}
         self.numbers: dict[str, dict | None] = {side: None for side in SIDES}
@@ -187,45 +227,67 @@ class Studio:
             t = as_alpha(truth, "truth", self.full_rgb.shape[:2])
             self.truth = np.clip(cv2.resize(t, self.rgb.shape[1::-1], interpolation=cv2.INTER_AREA), 0, 1)
         self._probability = None
-        self._hybrid = None
+        self._hybrid: dict[str, np.ndarray] = {}
+
+    def cnn(self) -> AlphaCache:
+        """Return the CNN that runs on the current image: lesson 04's U-Net on generated images, else the photo CNN."""
+        return self.unet_alpha if self.image_kind == "generated" else self.photo_alpha
+
+    def cnn_label(self) -> str:
+        """Return the name of the CNN that runs on the current image."""
+        return self.model_label if self.image_kind == "generated" else self.photo_label
 
     def _unet_probability(self) -> np.ndarray:
-        """The U-Net's object probability at panel size (predicted on the full photo, once per photo)."""
+        """The CNN's object probability at panel size (predicted on the full photo, once per photo)."""
         if self._probability is None:
-            full = self.unet_alpha(self.full_rgb)
+            full = self.cnn()(self.full_rgb)
             self._probability = np.clip(cv2.resize(full, self.rgb.shape[1::-1], interpolation=cv2.INTER_AREA), 0, 1)
         return self._probability
 
     def _right_input(self) -> np.ndarray:
-        """What the threshold cuts: the U-Net's probability, or the hybrid's alpha (computed once per photo)."""
-        if self.controls["unet_method"].value != "hybrid":
+        """What the threshold cuts: the CNN's probability, or a hybrid's alpha (each computed once per photo)."""
+        method = self.controls["unet_method"].value
+        if method not in _HYBRIDS:
             return self._unet_probability()
-        if self._hybrid is None:
-            self._hybrid = hybrid_alpha(self.rgb, self._unet_probability())
-        return self._hybrid
+        if method not in self._hybrid:
+            self._hybrid[method] = _HYBRIDS[method](self.rgb, self._unet_probability())
+        return self._hybrid[method]
 
     def use_model(self, model, label: str = "a checkpoint") -> None:
-        """Use another U-Net from now on (a Keras model, an ``AlphaCache`` or a ``.keras`` path); redraw its side."""
+        """Use another CNN from now on, on every image (a Keras model, an ``AlphaCache`` or a ``.keras`` path).
+
+        A checkpoint you load (a fine-tuned one: lesson 10) replaces both lesson 04's U-Net and the photo CNN.
+        """
         if isinstance(model, (str, os.PathLike)):
             label, model = os.fspath(model), load_pretrained(model)
-        self.unet_alpha = model if isinstance(model, AlphaCache) else AlphaCache(model)
-        self.model_label = str(label)
-        self._probability = self._hybrid = None
+        self.unet_alpha = self.photo_alpha = _as_cache(model)
+        self.model_label = self.photo_label = str(label)
+        self._probability, self._hybrid = None, {}
         self.model_html.value = self._model_text()
         self.redraw_unet()
 
     def _model_text(self) -> str:
-        return f"<small>model: {html.escape(self.model_label)}</small>"
+        if self.photo_alpha is self.unet_alpha:
+            return f"<small>model: {html.escape(self.model_label)}</small>"
+        generated = self.image_kind == "generated"
+        this, other = ("generated image", "photos") if generated else ("photo", "generated images")
+        other_label = self.photo_label if generated else self.model_label
+        return (f"<small>model: <b>{html.escape(self.cnn_label())}</b> on this {this}; on {other}: "
+                f"{html.escape(other_label)}</small>")
 
     def _on_pick(self, rgb, truth, label) -> None:
-        """The picker's callback: the new photo goes to both sides."""
+        """The picker's callback: the new photo goes to both sides (and to the CNN for its kind of image)."""
+        previous_kind = self.image_kind
+        self.image_kind = "generated" if self.picker.source.value in ("easy", "medium", "hard") else "photo"
         try:
+            self.model_html.value = self._model_text()
             self._set_current(rgb, truth)
             self.classical_panel.set_image(self.rgb, self.truth)
             self._show("classical")
             self._stale = {name for name, panel in self._panels.items() if panel is not self.classical_panel}
             self.redraw_unet()
         except Exception as exc:  # a photo the kit cannot handle: say so in the app, keep it running
+            self.image_kind = previous_kind
             self.message.value = (f"<span style='color:#b2182b'>⚠ could not use {html.escape(str(label))}: "
                                   f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</span>")
             return
@@ -319,13 +381,25 @@ class Studio:
 
 
 def course_studio(*, limit: int | None = None, model=None) -> Studio:
-    """Return the studio on the kit's test split, the shipped demo photos and the shipped U-Net.
+    """Return the studio on the kit's test split, the shipped demo photos and the real ``dev`` photos.
 
     ``limit`` samples of the test split (default: 30 in fast mode, 300 in full
-    mode); ``model`` (a Keras model or a ``.keras`` path, e.g. a fine-tuned
-    checkpoint) defaults to :func:`course_lib.inference.load_pretrained`.
+    mode). With no ``model``, lesson 04's U-Net
+    (:func:`course_lib.inference.load_pretrained`) runs on the generated
+    samples and the real-photo CNN (:func:`course_lib.inference.load_real_model`)
+    on photos: the demo photos, the real ``dev`` photos (named ``dev/…``; never
+    ``holdout``, which is kept for final numbers) and uploads. A ``model`` (a
+    Keras model or a ``.keras`` path, e.g. a fine-tuned checkpoint) runs on every image.
     """
-    from course_lib import datasets, demo
-    from course_lib.config import pick
+    import os.path
+
+    from course_lib import datasets, demo, inference, real
+    from course_lib.config import DATA_DIR, pick
     split = datasets.load_split("test", limit=limit or pick(fast=30, full=300), progress=False)
-    return Studio(split, load_pretrained() if model is None else model, demo=demo.demo_mapping())
+    photos = {**demo.demo_mapping(), **{f"dev/{name}": pair for name, pair in real.real_mapping("dev").items()}}
+    if model is not None:
+        return Studio(split, model, demo=photos)
+    where = os.path.relpath(inference.REAL_MODEL_PATH, DATA_DIR.parent)
+    real_cnn = load_real_model()
+    return Studio(split, load_pretrained(), photo_model=real_cnn, demo=photos,
+                  photo_label=f"the real-photo CNN ({where}, at {real_cnn.size} px)")
