@@ -218,8 +218,7 @@ def _download(package: DebPackage, root: Path) -> None:
     apt_get = _tool("apt-get", f"download {package.name}")
     partial = root / "partial"
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    os.chmod(partial, 0o777)          # apt's unprivileged _apt user writes there when apt-get runs as root
+    partial.mkdir(parents=True)       # as root, apt-get downloads unsandboxed here (a warning, not an error)
     spec = f"{package.name}={package.version}"
     result = subprocess.run([apt_get, "download", spec], cwd=partial, capture_output=True, text=True, check=False)
     if result.returncode != 0:
