@@ -306,7 +306,7 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator
 
     For writers that want a file name rather than a handle, e.g. a Keras model
     (``model.save`` needs a name ending in ``.keras``): the temporary name is
-    hidden (``.name.XXXX.tmp.keras``) and keeps ``path``'s ending. If the block
+    hidden (``.name.XXXX.tmp.keras``) and keeps ``path``'s endings (``.weights.h5``). If the block
     raises, the temporary file is removed and ``path`` is left as it was.
     Without ``overwrite`` an existing ``path`` is never replaced
     (``FileExistsError``), even one that appears meanwhile.
@@ -324,7 +324,8 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} already exists; pass overwrite=True to replace it")
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + "".join(target.suffixes),
+                                      dir=target.parent)
     os.close(fd)
     try:
         os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp makes 0600; a saved cut-out is an ordinary file
