@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
@@ -34,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.imageio import IMAGE_SUFFIXES, ImageLoadError, load_image, save_png
+from course_lib.imageio import IMAGE_SUFFIXES, ImageLoadError, load_image, save_png, write_atomic
 from course_lib.mask_proposal import (PRIOR_THRESHOLDS, DegenerateLabelsWarning, apply_corrections, check_stroke,
                                       propose_mask)
 from course_lib.validate import as_mask, as_number
@@ -216,20 +215,6 @@ def _json_text(value, indent: int = 0) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename: complete or untouched."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 class AnnotationStore:
     """A folder's photos, their masks (``masks/<stem>.png``) and ``annotations.json``: resumable, never overwriting.
 
@@ -395,7 +380,7 @@ class AnnotationStore:
         """Write ``annotations.json`` atomically (a temporary file, then a rename); return its path."""
         data = {**self.header, "format": FORMAT_VERSION,
                 "photos": {name: a.to_dict() for name, a in self.annotations.items()}}
-        _write_atomically(self.path, _json_text(data) + "\n")
+        write_atomic(self.path, (_json_text(data) + "\n").encode("utf-8"), overwrite=True)
         return self.path
 
 

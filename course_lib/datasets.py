@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +33,7 @@ import numpy as np
 
 from course_lib import synth
 from course_lib.config import CACHE_DIR, DATA_DIR
+from course_lib.imageio import write_atomic
 
 __all__ = [
     "MANIFEST_PATH", "SPLITS", "Split", "read_manifest", "difficulty_plan", "sample_seed", "generate_split",
@@ -175,15 +175,12 @@ def load_split(name: str, *, size: int | None = None, limit: int | None = None,
     split = generate_split(name, size=size, count=count, seed=spec["seed"],
                            mix=manifest["difficulty_mix"], progress=progress)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(handle, rgb=split.rgb, alpha=split.alpha, difficulty=split.difficulty,
-                                meta=json.dumps(split.meta))
-        os.replace(tmp, path)  # complete or absent: an interrupted run never leaves half a cache
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    def save(handle) -> None:
+        np.savez_compressed(handle, rgb=split.rgb, alpha=split.alpha, difficulty=split.difficulty,
+                            meta=json.dumps(split.meta))
+
+    write_atomic(path, save, overwrite=True)   # complete or absent: an interrupted run never leaves half a cache
     return split
 
 

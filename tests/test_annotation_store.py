@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -76,7 +77,7 @@ def test_writes_are_atomic_and_a_failed_write_changes_nothing(folder, monkeypatc
     store = AnnotationStore(folder)
     accept(store, "p0.png")
     before = (folder / "annotations.json").read_bytes()
-    monkeypatch.setattr(annotation_store.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))   # the rename
     with pytest.raises(OSError, match="disk full"):
         accept(store, "p1.png")
     monkeypatch.undo()
@@ -112,4 +113,5 @@ def test_replay_folder_reproduces_and_reports_differences(folder, tmp_path_facto
     assert results["p1.png"].status == "differs" and results["p1.png"].changed > 0
     out = tmp_path_factory.mktemp("out")
     assert {r.status for r in annotation_store.replay_folder(folder, out)} == {"written"}
-    assert (out / "p0.png").read_bytes() and annotation_store.replay_folder(folder, out, only=["p1"])[0].status == "unchanged"
+    assert (out / "p0.png").read_bytes()
+    assert annotation_store.replay_folder(folder, out, only=["p1"])[0].status == "unchanged"
