@@ -16,8 +16,8 @@ The steps, each a function a lesson or a script can call on its own:
    held-out photo before and after, the worst cases as a picture, the new
    checkpoint and its model card, in a folder of its own.
 
-``course-finetune PAIRS_DIR`` (:func:`main`) does all four; it never writes
-over the shipped model, nor over an existing output without ``--overwrite``.
+``course-finetune PAIRS_DIR`` (:mod:`course_lib.finetune_cli`) does all four; it
+never writes over the shipped model, nor over an existing output without ``--overwrite``.
 
 >>> groups_from_prefix(["mug_1.jpg", "mug_2.jpg", "vase.png"])
 {'mug_1.jpg': 'mug', 'mug_2.jpg': 'mug', 'vase.png': 'vase'}
@@ -32,15 +32,12 @@ from __future__ import annotations
 import csv
 import os
 import platform
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Optional
 
 import cv2
 import numpy as np
-import typer
 
 from course_lib import metrics
 from course_lib.annotation_store import ANNOTATIONS_FILE, MASKS_FOLDER, AnnotationStore, load_mask
@@ -53,7 +50,7 @@ from course_lib.validate import as_mask, as_number, as_rgb
 __all__ = ["GENERATED_SHARE", "DEFAULT_STEPS", "LEARNING_RATE", "Pair", "read_pairs", "groups_from_csv",
            "groups_from_prefix", "group_split", "augment_pair", "generated_pair", "held_out_scores",
            "held_out_loss", "FinetuneResult", "finetune", "before_after", "summary_table", "worst_cases_picture",
-           "write_outputs", "write_checkpoint", "check_output_folder", "finetune_folder", "EXAMPLES", "app", "main"]
+           "write_outputs", "write_checkpoint", "check_output_folder"]
 
 GENERATED_SHARE = 0.5
 """Share of each batch drawn from the generator rather than your photos: the best of 0, 0.25 and 0.5 in
@@ -334,10 +331,17 @@ def finetune(model, train: list[Pair], held_out: list[Pair] | None = None, *, st
         stop after ``patience`` evaluations without a new best (0: never stop early).
     seed : int
         Seeds the order, the augmentation, the generated samples and Keras.
+
+    The steps run in :func:`course_lib.train_loop.fit`, in memory: one epoch per
+    round of ``eval_every`` steps, the held-out photos as its validation, the
+    model as it came as epoch 0 (step 0), the best round's weights put back.
+    ``history`` has one entry per evaluation: ``step``, ``loss`` (the round's mean
+    training loss; ``None`` at step 0), ``held_out_iou``, ``held_out_loss``; and
+    ``train_loss_per_step``.
     """
     import keras
-    from tqdm.auto import tqdm
 
+    from course_lib import train_loop
     from course_lib.inference import size_multiple
     from course_lib.training import compile_unet, set_seed
 
@@ -358,55 +362,48 @@ def finetune(model, train: list[Pair], held_out: list[Pair] | None = None, *, st
     n_generated = round(batch_size * generated_share)
     sources = [_shrink(p, 2 * size) for p in train]
     order: list[int] = []
-    history = {"step": [], "loss": [], "held_out_iou": [], "held_out_loss": []}
 
-    def evaluate(step: int) -> float:
+    def last_step(round_: int) -> int:
+        return min((round_ + 1) * eval_every, steps)
+
+    def batches(round_: int):
+        """The steps of one round (``eval_every`` steps, the last round maybe fewer), drawn in order from ``rng``."""
+        nonlocal order
+        for step in range(round_ * eval_every + 1, last_step(round_) + 1):
+            xs, ys = [], []
+            for _ in range(batch_size - n_generated):
+                if not order:
+                    order = list(rng.permutation(len(sources)))
+                x, y = augment_pair(*sources[order.pop()], rng, size, multiple)
+                xs.append(x), ys.append(y)
+            for k in range(n_generated):
+                x, y = generated_pair(step * batch_size + k, size, seed)
+                xs.append(x), ys.append(y)
+            yield np.stack(xs), np.stack(ys)
+
+    def validate(model) -> dict:
         ious = [s["iou"] for s in held_out_scores(model, held_out, size)]
-        history["step"].append(step)
-        history["held_out_iou"].append(round(float(np.mean(ious)), 5))
-        history["held_out_loss"].append(round(held_out_loss(model, held_out, size), 5))
-        return history["held_out_iou"][-1]
+        return {"held_out_iou": float(np.mean(ious)), "held_out_loss": held_out_loss(model, held_out, size)}
 
-    result = FinetuneResult(model)
-    best = evaluate(0) if held_out else -1.0
-    if held_out:
-        history["loss"].append(None)                  # step 0: the model as it came, before any training
-    best_weights, waited, losses = model.get_weights(), 0, []
     start = time.perf_counter()
-    bar = tqdm(total=steps, desc="fine-tuning", unit="step", disable=not progress, leave=False)
-    for step in range(1, steps + 1):
-        xs, ys = [], []
-        for k in range(batch_size - n_generated):
-            if not order:
-                order = list(rng.permutation(len(sources)))
-            x, y = augment_pair(*sources[order.pop()], rng, size, multiple)
-            xs.append(x), ys.append(y)
-        for k in range(n_generated):
-            x, y = generated_pair(step * batch_size + k, size, seed)
-            xs.append(x), ys.append(y)
-        logs = model.train_on_batch(np.stack(xs), np.stack(ys), return_dict=True)
-        losses.append(float(logs["loss"]))
-        result.steps_run = step
-        bar.update()
-        if held_out and (step % eval_every == 0 or step == steps):
-            history["loss"].append(round(float(np.mean(losses[-eval_every:])), 5))
-            score = evaluate(step)
-            bar.set_postfix(loss=f"{history['loss'][-1]:.3f}", held_out_iou=f"{score:.3f}")
-            if score > best:
-                best, best_weights, waited, result.best_step = score, model.get_weights(), 0, step
-            else:
-                waited += 1
-                if patience and waited >= patience and step < steps:
-                    result.stopped_early = True
-                    break
-    bar.close()
-    result.seconds = time.perf_counter() - start
+    run = train_loop.fit(model, batches, epochs=-(-steps // eval_every), validate=validate if held_out else None,
+                         monitor="held_out_iou", patience=patience or None, validate_first=True,
+                         progress="bar" if progress else None, steps=eval_every)
+    result = FinetuneResult(model, steps_run=len(run.step_losses), stopped_early=run.stopped_early,
+                            seconds=time.perf_counter() - start)
+    losses = run.step_losses
     if held_out:
-        model.set_weights(best_weights)
+        rounds = range(run.epochs_run)
+        result.best_step = 0 if run.best_epoch == 0 else last_step(run.best_epoch - 1)
+        history = {"step": [0] + [last_step(r) for r in rounds],
+                   "loss": [None] + [round(v, 5) for v in run.history["loss"]],   # step 0: the model as it came
+                   "held_out_iou": [round(v, 5) for v in [run.initial["held_out_iou"], *run.history["held_out_iou"]]],
+                   "held_out_loss": [round(v, 5) for v in [run.initial["held_out_loss"],
+                                                           *run.history["held_out_loss"]]]}
     else:
         result.best_step = result.steps_run
-        history["step"].append(result.steps_run)
-        history["loss"].append(round(float(np.mean(losses[-10:])), 5))
+        history = {"step": [result.steps_run], "loss": [round(float(np.mean(losses[-10:])), 5)], "held_out_iou": [],
+                   "held_out_loss": []}
     history["train_loss_per_step"] = [round(v, 5) for v in losses]
     result.history = history
     return result
@@ -563,154 +560,3 @@ def write_checkpoint(out: str | os.PathLike, model, parent, *, parent_path, resu
     picture = (worst_cases_picture(report_pairs, rows, parent, model, size=size) if rows
                else np.full((16, 16, 3), 255, np.uint8))
     return write_outputs(out, model, card, rows, picture), card
-
-
-# --- the command line --------------------------------------------------------------------------------
-
-EXAMPLES = """[bold]Examples[/bold]
-
-  course-finetune my_photos/ --out build/finetune/mine   [dim]the annotation tool's folder, default model[/dim]
-
-  course-finetune my_photos/ --out ft/ --group-prefix _   [dim]mug_1.jpg, mug_2.jpg: one group, never split[/dim]
-
-  course-finetune my_photos/ --out ft/ --groups scenes.csv --group-column scene --score-dir other_photos/
-
-  course-finetune my_photos/ --out ft/ --model data/models/candidates/vgg3_scenes.keras
-
-Exit status: 0 fine-tuned and written, 1 nothing to train on, 2 usage error (nothing was done)."""
-
-app = typer.Typer(add_completion=False, rich_markup_mode="rich",
-                  context_settings={"help_option_names": ["-h", "--help"]})
-
-
-def _usage(message: str, option: str | None = None):
-    return typer.BadParameter(message, param_hint=option)
-
-
-@app.command(help="Fine-tune the kit's U-Net on your labelled photos (PAIRS_DIR: photos + masks/<stem>.png, as the "
-                  "annotation tool writes them). Writes model.keras, MODEL_CARD.md, report.md and "
-                  "worst_cases.png into --out; never replaces the shipped model, nor existing files without "
-                  "--overwrite.", epilog=EXAMPLES)
-def finetune_command(
-    pairs_dir: Annotated[Path, typer.Argument(metavar="PAIRS_DIR", show_default=False,
-                                              help="The annotated folder: photos and masks/<stem>.png.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the checkpoint, its card and the report.",
-                                      show_default=False)],
-    model: Annotated[Path, typer.Option(help="The .keras checkpoint to start from.")] = MODEL_PATH,
-    steps: Annotated[int, typer.Option(help="Training steps (batches) at most.", min=1)] = DEFAULT_STEPS,
-    batch_size: Annotated[int, typer.Option(help="Views per step.", min=1)] = 8,
-    size: Annotated[int, typer.Option(help="Training and prediction size in pixels.", min=16)] = WORK_SIZE,
-    lr: Annotated[float, typer.Option("--lr", help="Adam's starting learning rate.", min=0.0)] = LEARNING_RATE,
-    generated_share: Annotated[float, typer.Option(help="Share of each batch that is generated samples.",
-                                                   min=0.0, max=1.0)] = GENERATED_SHARE,
-    val_fraction: Annotated[float, typer.Option(help="Share of the photos held out, whole groups at a time.",
-                                                min=0.0, max=0.9)] = 0.2,
-    groups: Annotated[Optional[Path], typer.Option(help="CSV with a photo column and a group column.",
-                                                   show_default=False)] = None,
-    group_column: Annotated[str, typer.Option(help="The CSV's group column.")] = "group",
-    group_prefix: Annotated[Optional[str], typer.Option(help="Group = file name up to this separator, e.g. '_'.",
-                                                        show_default=False)] = None,
-    score_dir: Annotated[Optional[Path], typer.Option(help="Another annotated folder, scored before and after and "
-                                                      "never trained on.", show_default=False)] = None,
-    patience: Annotated[int, typer.Option(help="Evaluations without a better held-out IoU before stopping "
-                                          "(0: never stop early).", min=0)] = 4,
-    classical: Annotated[bool, typer.Option(help="Also score lesson 01's methods on the held-out photos.")] = True,
-    seed: Annotated[int, typer.Option(help="Seeds the split, the order, the augmentation and Keras.")] = 0,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the files of an existing --out.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar; only the summary.")] = False,
-) -> None:
-    if groups is not None and group_prefix is not None:
-        raise _usage("give --groups or --group-prefix, not both", "--groups")
-    if not pairs_dir.is_dir():
-        raise _usage(f"{pairs_dir} is not a folder", "PAIRS_DIR")
-    if not model.is_file():
-        raise _usage(f"{model} is not a file", "--model")
-    try:
-        check_output_folder(out, model_path=model, overwrite=overwrite)
-    except (ValueError, FileExistsError) as exc:
-        raise _usage(str(exc), "--out") from None
-    if score_dir is not None and not score_dir.is_dir():
-        raise _usage(f"{score_dir} is not a folder", "--score-dir")
-    pairs, problems = read_pairs(pairs_dir)
-    for name, reason in problems:
-        typer.echo(f"skipped {name}: {reason}", err=True)
-    if len(pairs) < 2:
-        typer.echo(f"Error: {pairs_dir} has {len(pairs)} usable photo + mask pair(s); fine-tuning needs at least 2 "
-                   f"(one to train on, one to hold out)", err=True)
-        raise typer.Exit(1)
-    names = [p.name for p in pairs]
-    if groups is not None:
-        try:
-            group_of, missing = groups_from_csv(groups, group_column, names)
-        except ValueError as exc:
-            raise _usage(str(exc), "--groups") from None
-        for name in missing:
-            typer.echo(f"note: {name} is not in {groups}: it is a group of its own", err=True)
-        rule = f"column {group_column!r} of {groups.name}"
-    elif group_prefix is not None:
-        try:
-            group_of = groups_from_prefix(names, group_prefix)
-        except ValueError as exc:
-            raise _usage(str(exc), "--group-prefix") from None
-        rule = f"file name up to {group_prefix!r}"
-    else:
-        group_of, rule = {n: Path(n).stem for n in names}, "each photo its own group"
-    for p in pairs:
-        p.group = group_of[p.name]
-    train_names, held_names = group_split(names, group_of, val_fraction=val_fraction, seed=seed)
-    scored = []
-    if score_dir is not None:
-        scored, score_problems = read_pairs(score_dir)
-        for name, reason in score_problems:
-            typer.echo(f"skipped {score_dir / name}: {reason}", err=True)
-    typer.echo(f"{len(pairs)} pairs: {len(train_names)} to train on, {len(held_names)} held out ({rule})"
-               + (f"; {len(scored)} more scored from {score_dir}" if score_dir else ""), err=True)
-    summary = finetune_folder(pairs, train_names, held_names, model_path=model, out=out, steps=steps,
-                              batch_size=batch_size, size=size, learning_rate=lr, generated_share=generated_share,
-                              patience=patience, seed=seed, classical=classical, progress=not quiet, scored=scored,
-                              score_dir=score_dir, folder=pairs_dir, rule=rule, problems=problems,
-                              command="course-finetune " + " ".join(sys.argv[1:]))
-    typer.echo(summary)
-
-
-def finetune_folder(pairs, train_names, held_names, *, model_path, out: Path, steps, batch_size, size,
-                    learning_rate, generated_share, patience, seed, classical, progress, scored, score_dir,
-                    folder, rule, problems, command) -> str:
-    """The command line's work once its arguments are checked: train, score, write; return a summary line."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-
-    tf.get_logger().setLevel("ERROR")      # retracing notes from the prediction graphs: noise for a user
-    from course_lib import classical as classical_methods
-    from course_lib.inference import load_pretrained
-
-    by_name = {p.name: p for p in pairs}
-    train, held = [by_name[n] for n in train_names], [by_name[n] for n in held_names]
-    parent, model = load_pretrained(model_path), load_pretrained(model_path)
-    result = finetune(model, train, held, steps=steps, batch_size=batch_size, size=size,
-                      learning_rate=learning_rate, generated_share=generated_share, patience=patience, seed=seed,
-                      progress=progress)
-    recipe = {"steps": steps, "batch_size": batch_size, "size": size, "learning_rate": learning_rate,
-              "generated_share": generated_share, "patience": patience, "seed": seed}
-    paths, card = write_checkpoint(out, model, parent, parent_path=model_path, result=result, train=train, held=held,
-                                   scored=scored, score_dir=score_dir, folder=folder, rule=rule, problems=problems,
-                                   recipe=recipe, others=dict(classical_methods.METHODS) if classical else {},
-                                   command=command)
-    held_text = (f"held-out median IoU {card['held_out']['median_iou_before']:.3f} → "
-                 f"{card['held_out']['median_iou_after']:.3f}" if held else "no held-out photos")
-    return (f"wrote {paths['model']} ({result.steps_run} steps, {result.seconds / 60:.1f} min); {held_text}; "
-            f"report {paths['report']}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run ``course-finetune`` with ``argv`` (default: the command line) and return its exit status."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        app(args=argv, prog_name="course-finetune")
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from course_lib import finetune, synth, unet
+from course_lib import finetune, finetune_cli, synth, unet
 from course_lib.annotation_store import Annotation, AnnotationStore, mask_to_rgb
 from course_lib.imageio import save_png
 from course_lib.inference import MODEL_PATH
@@ -173,7 +173,7 @@ def test_no_training_photo_is_a_clear_error():
 def _run(args):
     from typer.testing import CliRunner
 
-    result = CliRunner().invoke(finetune.app, [str(a) for a in args], env={"COLUMNS": "400"})
+    result = CliRunner().invoke(finetune_cli.app, [str(a) for a in args], env={"COLUMNS": "400"})
     return result.exit_code, re.sub(r"[\s│╭╮╰╯─]+", " ", result.output)
 
 
