@@ -41,11 +41,12 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from course_lib import classical, finetune, metrics, real  # noqa: E402
-from course_lib.config import DATA_DIR, REPO_ROOT  # noqa: E402
-from course_lib.inference import MODEL_PATH, WORK_SIZE, load_pretrained  # noqa: E402
+from course_lib import classical, finetune, metrics, real
+from course_lib.config import DATA_DIR, REPO_ROOT
+from course_lib.imageio import write_atomic
+from course_lib.inference import MODEL_PATH, WORK_SIZE, load_pretrained
 
 OUT = DATA_DIR / "models" / "learning_curve.json"
 
@@ -71,9 +72,7 @@ def score(model, pairs, size: int) -> dict:
 
 
 def save(state: dict, path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, (json.dumps(state, indent=1) + "\n").encode("utf-8"), overwrite=True)
 
 
 def train_once(model, initial, train, args, share: float, seed: int) -> tuple[finetune.FinetuneResult, list]:
