@@ -5,7 +5,7 @@ questionnaires: most ask you to explain something in your own words; some have
 one right answer (a number, a shape, one of a few options), and
 :func:`check` tells you whether yours is right and, if not, why::
 
-    ✗ quiz 04 Q3: you answered 0.25; the answer is 0.4 (±0.005) — that is the IoU: Dice counts the overlap twice, …
+    ✗ quiz 04 Q3: you answered 0.25; the answer is 0.4 (±0.005) — that is the IoU: Dice counts the overlap …
 
 Some questions ask you to *change something, predict what happens, then run
 it*. Their answer depends on the run, so the lesson's cell passes what it
@@ -14,12 +14,30 @@ reference is computed from that, never typed in. Numbers are compared with a
 tolerance. Like :mod:`course_lib.checks`, a check never raises on an answer; it
 prints a verdict and returns a :class:`~course_lib.checks.CheckResult`.
 
-A lesson's review cell is :func:`markdown` of its questions, word for word
-(``tests/test_quiz.py`` keeps the two in step). To add a lesson's questions,
-add an entry to ``QUESTIONS`` (lesson id → tuple of :class:`Question`, numbered
-from 1), paste ``markdown(lesson)`` into the lesson, and give every checkable
-question a stub cell ``quiz.check("08", n, None)`` followed by a hidden solution
-cell tagged ``solution``.
+Where things live
+-----------------
+The words are data, the checks are code:
+
+- ``data/quiz/<lesson>.toml`` holds a lesson's questions, one ``[[question]]``
+  table each, with ``number`` (1, 2, … in order) and ``text`` (markdown;
+  line breaks and runs of spaces count as one space). A question with one
+  right answer adds the words its check prints: ``why`` (why the right answer
+  is right), a table ``[question.why_not]`` giving, for a :class:`Choice`,
+  every wrong option's reason, and a table ``[question.mistakes]`` giving, for
+  a :class:`Number` or an :class:`Exact`, the hint for each likely mistake
+  the checker names.
+- ``CHECKERS`` below holds the checkers, by lesson and question number: the
+  options, the reference answer (a function of the course's own code or of
+  what the lesson measured), the tolerance, the likely mistakes (name →
+  function) and ``needs``, what the lesson's cell must pass.
+
+The lesson shows its questions with ``quiz.show("04")`` under a
+``## Review questions`` heading, so no question is written twice
+(``tests/test_quiz.py`` checks that, and that the words and the checkers
+match). To add a question, add a ``[[question]]`` to the lesson's file; if it
+has one right answer, add its checker to ``CHECKERS`` and give it a stub cell
+``quiz.check("08", n, None)`` followed by a hidden solution cell tagged
+``solution``.
 
 Examples
 --------
@@ -32,20 +50,39 @@ Examples
 'not done'
 >>> [q.number for q in quiz.questions("04") if q.answer is not None]
 [2, 3, 4, 5, 6, 8]
+>>> print(quiz.check("01", 3, "closing", verbose=False).message.split(" — ")[1])     # why the wrong option is wrong
+closing (dilate, then erode) fills small holes and gaps; a speck survives it
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import inspect
+import os
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from course_lib.checks import CheckResult
+from course_lib.config import DATA_DIR
 
-__all__ = ["Number", "Exact", "Choice", "Question", "QUESTIONS", "LESSONS", "questions", "question",
-           "check", "markdown"]
+__all__ = ["Number", "Exact", "Choice", "Question", "CHECKERS", "QUIZ_DIR", "LESSONS", "HEADING", "questions",
+           "question", "load_questions", "check", "markdown", "show"]
+
+QUIZ_DIR: Path = DATA_DIR / "quiz"
+"""The folder of the question files, one ``<lesson>.toml`` per lesson."""
+
+HEADING = "## Review questions"
+"""The markdown cell above a lesson's ``quiz.show`` cell, word for word."""
+
+INTRO = ("Answer each in your own words before you look back. Questions marked *checked below* have one right "
+         "answer: put yours in place of `None` in their cell and run it; `quiz.check` says whether it is right and "
+         "why. Where a question asks you to *predict*, write your prediction down before you run its cell — then "
+         "change the cell and predict again.")
 
 
 # --- answers ----------------------------------------------------------------------------------
@@ -60,15 +97,18 @@ def _call(fn: Callable, observed: Mapping):
 class Number:
     """A numeric answer: ``reference(**observed)`` within ``tolerance`` (relative when ``relative``).
 
-    ``mistakes`` pairs a function giving a likely wrong value with the hint
-    printed when the answer matches it; ``why`` is printed with a right answer.
+    ``mistakes`` names functions giving likely wrong values; ``hints`` (from the
+    question's file) gives the hint printed when the answer matches one. ``why``
+    is printed with a right answer. ``needs`` names what the lesson must pass.
     """
 
     reference: Callable[..., float]
     tolerance: float
-    why: str = ""
-    mistakes: tuple[tuple[Callable[..., float], str], ...] = ()
+    mistakes: Mapping[str, Callable[..., float]] = field(default_factory=dict)
     relative: bool = False
+    needs: tuple[str, ...] = ()
+    why: str = ""
+    hints: Mapping[str, str] = field(default_factory=dict)
 
     def _close(self, value: float, target: float) -> bool:
         limit = self.tolerance * abs(target) if self.relative else self.tolerance
@@ -80,7 +120,7 @@ class Number:
 
     def likely_mistakes(self, observed: Mapping) -> list[tuple[float, str]]:
         """Return (wrong value, hint) for each likely mistake."""
-        return [(float(_call(wrong, observed)), hint) for wrong, hint in self.mistakes]
+        return [(float(_call(wrong, observed)), self.hints.get(name, "")) for name, wrong in self.mistakes.items()]
 
     def judge(self, given, observed: Mapping) -> tuple[bool, str]:
         """Return (right?, the message to print) for the answer ``given``."""
@@ -101,11 +141,16 @@ class Number:
 
 @dataclass(frozen=True)
 class Exact:
-    """An answer that must equal ``reference(**observed)`` exactly: a shape, a colour, a count."""
+    """An answer that must equal ``reference(**observed)`` exactly: a shape, a colour, a count.
+
+    ``mistakes``, ``hints``, ``why`` and ``needs`` as for :class:`Number`.
+    """
 
     reference: Callable[..., object]
+    mistakes: Mapping[str, Callable[..., object]] = field(default_factory=dict)
+    needs: tuple[str, ...] = ()
     why: str = ""
-    mistakes: tuple[tuple[Callable[..., object], str], ...] = ()
+    hints: Mapping[str, str] = field(default_factory=dict)
 
     @staticmethod
     def _plain(value):
@@ -119,7 +164,8 @@ class Exact:
 
     def likely_mistakes(self, observed: Mapping) -> list[tuple[object, str]]:
         """Return (wrong value, hint) for each likely mistake."""
-        return [(self._plain(_call(wrong, observed)), hint) for wrong, hint in self.mistakes]
+        return [(self._plain(_call(wrong, observed)), self.hints.get(name, ""))
+                for name, wrong in self.mistakes.items()]
 
     def judge(self, given, observed: Mapping) -> tuple[bool, str]:
         """Return (right?, the message to print) for the answer ``given``."""
@@ -140,11 +186,14 @@ class Exact:
 class Choice:
     """One of ``options`` (case and spaces ignored): ``reference`` is an option, or a function giving one.
 
-    ``why_not`` maps a wrong option to the reason it is wrong; ``why`` explains the right one.
+    ``why`` (from the question's file) explains the right option, ``why_not``
+    maps each wrong option to the reason it is wrong. When ``reference`` depends
+    on the run, ``why`` and ``why_not`` describe the outcome the lesson expects.
     """
 
     options: tuple[str, ...]
     reference: str | Callable[..., str]
+    needs: tuple[str, ...] = ()
     why: str = ""
     why_not: Mapping[str, str] = field(default_factory=dict)
 
@@ -402,329 +451,242 @@ def _exit_status_with_failures() -> int:
     return catalogue.exit_code([{"status": "ok"}] * 16 + [{"status": "failed"}] * 4)
 
 
-# --- the questions ------------------------------------------------------------------------------
 
-def _lesson(lesson: str, *items) -> tuple[Question, ...]:
-    """Number the items 1, 2, … : each is a text, or (text, answer) or (text, answer, needs)."""
-    out = []
-    for number, item in enumerate(items, start=1):
-        text, answer, needs = (item, None, ()) if isinstance(item, str) else (item + ((),))[:3]
-        out.append(Question(lesson, number, " ".join(text.split()), answer, tuple(needs)))
-    return tuple(out)
+def _text_formula_response(pixel: float) -> float:
+    """Return what the text's convolution formula gives for Sobel x on a flat patch of grey ``pixel``."""
+    from course_lib import scratch
 
+    sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], float).reshape(3, 3, 1, 1)
+    return float(scratch.conv2d_text_formula(np.full((1, 3, 3, 1), pixel), sobel)[0, 1, 1, 0])
+
+
+def _pooled_size(*, text_formula: bool, size: int = 64):
+    from course_lib import scratch
+
+    feature_map = np.zeros((1, size, size, 1))
+    pooled = (scratch.max_pool2d_text_formula if text_formula else scratch.max_pool2d)(feature_map, 2)
+    return pooled.shape[1:3]
+
+
+def _grabcut_may_change_sure_background() -> str:
+    """Return whether the hybrid lets GrabCut relabel a pixel the CNN gave 0.01, far from the CNN's edge."""
+    import cv2
+
+    from course_lib import hybrid
+
+    probability = np.full((64, 64), 0.01, np.float32)
+    probability[20:44, 40:60] = 0.99
+    return "no" if hybrid.hybrid_labels(probability)[32, 2] == cv2.GC_BGD else "yes"
+
+
+def _scene_split_apart() -> str:
+    """Return whether ``group_split`` ever puts two photos of one scene on different sides (ten seeds)."""
+    from course_lib import finetune
+
+    names = [f"{scene}_{k}.jpg" for scene in ("desk", "shelf", "table", "floor", "window") for k in (1, 2)]
+    groups = {name: name.split("_")[0] for name in names}
+    for seed in range(10):
+        train, held = finetune.group_split(names, groups, val_fraction=0.2, seed=seed)
+        if {groups[n] for n in train} & {groups[n] for n in held}:
+            return "yes"
+    return "no"
+
+
+# --- the checkers, by lesson and question number ---------------------------------------------------
 
 _YES_NO = ("yes", "no")
 _UP_DOWN = ("up", "down")
 
-QUESTIONS: dict[str, tuple[Question, ...]] = {
-    "00": _lesson(
-        "00",
-        "What does background removal produce for every pixel, and what do α = 1, α = 0 and a value in "
-        "between mean?",
-        ("A pixel has α = 0.25; the product's colour there is 200 (one channel) and the new background is 40. "
-         "What value does the composite give that pixel?",
-         Number(lambda: _composite_value(0.25, 200, 40), 0.5, why="out = α·F + (1 − α)·B = 0.25·200 + 0.75·40",
-                mistakes=((lambda: _composite_value(0.75, 200, 40), "α weights the product F, not the background"),))),
-        "Why does the first attempt keep the side of Otsu's threshold that does *not* touch the image border, "
-        "and what kind of photo breaks that rule?",
-        ("The cell below scores the mask *every pixel is product* on the studio-white scene. Before you run it: "
-         "what IoU do you predict? (What are the intersection and the union then?)",
-         Number(_iou_of_everything, 0.02, why="the intersection is the product, the union the whole frame: "
-                                              "IoU is the share of the frame the product covers"),
-         ("truth",)),
-        "On which backdrop does the first attempt do worst, and which problem in the list under the figure "
-        "explains it?",
-        "The tour scores three scenes but not the coffee photo. What does a score need that the coffee photo "
-        "lacks?",
-    ),
-    "00b": _lesson(
-        "00b",
-        "Why does the course generate its training and test photos instead of downloading product photos with "
-        "masks?",
-        "Which product kinds enclose background (a hole through the product), and why does that trap a method "
-        "that fills every hole?",
-        "A glass has alpha well below 1 in its body. What does a hard 0/1 mask get wrong there, and which score "
-        "notices?",
-        "The shadow under a product has alpha 0. Why is that the right answer for a cut-out?",
-        ("Section 7 scored Otsu by difficulty. Predict which level gets the lowest median IoU, then run the "
-         "cell: easy, medium or hard?",
-         Choice(("easy", "medium", "hard"), _lowest_level,
-                why="the difficulty is chosen to bring the background's colour close to the product's"),
-         ("medians",)),
-        "Name three ways the generated photos differ from real ones, and say which of them you expect to hurt a "
-        "U-Net most on your own photos.",
-    ),
-    "01": _lesson(
-        "01",
-        ("What grey level does the luma formula give the colour (200, 40, 40), rounded as OpenCV rounds?",
-         Number(lambda: _grey((200, 40, 40), "luma"), 0.5, why="0.299·200 + 0.587·40 + 0.114·40, rounded",
-                mistakes=((lambda: _grey((200, 40, 40), "mean"), "that is the text's (R + G + B) / 3"),))),
-        "Otsu's method chooses the threshold that maximises which quantity, and on what kind of histogram does "
-        "it work well?",
-        ("Which operation removes specks of background that a threshold took for product: opening or closing?",
-         Choice(("opening", "closing"), "opening",
-                why="erode first: a speck smaller than the element vanishes, and dilating cannot bring it back",
-                why_not={"closing": "closing (dilate, then erode) fills small holes and gaps; a speck survives it"})),
-        ("The cell below runs section 5's closing with a size of 1 instead of 15. Predict: does the mask change? "
-         "Then run it.",
-         Choice(_YES_NO, _same_or_not, why="a 1×1 structuring element is the pixel itself: eroding or dilating "
-                                           "with it changes nothing"),
-         ("before", "after")),
-        "Why does a flood fill from the border keep a white label that Otsu drops, even on a white background — "
-        "and what makes it leak into the product?",
-        "What does GrabCut use that the thresholds do not, and what does it cost? (Read the timing line.)",
-        "The closing table gives the median IoU and the 10th percentile. Why is the 10th percentile worth "
-        "reading for a shop that uploads thousands of photos?",
-        "IoU and boundary F can disagree. Describe a mask with a high IoU and a low boundary F.",
-    ),
-    "02": _lesson(
-        "02",
-        ('A 128×128 input, a 5×5 kernel, stride 2, padding "valid": how many output rows?',
-         Number(lambda: _output_rows(128, 5, 2, "valid"), 0, why="⌊(128 − 5) / 2⌋ + 1",
-                mistakes=((lambda: _output_rows(128, 5, 1, "valid"), "you left out the stride: ⌊(H − k) / s⌋ + 1"),
-                          (lambda: _output_rows(128, 5, 2, "same"), 'that is padding "same": ⌈H / s⌉')))),
-        ('With padding "same", a 3×3 kernel and stride 2 on 128 rows, how many rows of zeros does TensorFlow '
-         "add *below* the input?",
-         Number(lambda: _padding_below(128, 3, 2), 0,
-                why="the padding needed is (64 − 1)·2 + 3 − 128 = 1 row, and an odd row goes to the bottom",
-                mistakes=((lambda: 2, "2 rows would be needed with stride 1; with stride 2 one row is enough"),))),
-        "In the text's convolution formula, why does a Sobel kernel find no edges at all?",
-        ("Flip a Sobel x kernel left–right and top–bottom (true convolution instead of cross-correlation). "
-         "What happens to its response on the same photo: 'unchanged', 'its sign flips' or 'it becomes Sobel y'?",
-         Choice(("unchanged", "its sign flips", "it becomes Sobel y"), _flipped_sobel_effect,
-                why="flipped both ways, Sobel x is minus itself")),
-        ("The cell below runs section 4's Gaussian blur with stride 3. Predict how many rows its \"same\" "
-         "output has for the product photo, then run it.",
-         Number(lambda output: np.shape(output)[1], 0, why='padding "same" keeps ⌈H / s⌉ rows',
-                mistakes=((lambda height, kernel, stride: _output_rows(height, kernel, stride, "valid"),
-                           'that is padding "valid"; "same" gives ⌈H / s⌉'),
-                          (lambda height: height, "that is the input's height: the stride keeps every s-th row"))),
-         ("output", "height", "kernel", "stride")),
-        ("How many multiply-adds does one 3×3 convolution from 16 to 16 channels cost on a 128×128 map with "
-         'padding "same" (one image, bias left out)?',
-         Number(lambda: float(np.prod([128, 128, 3, 3, 16, 16])), 0.01, relative=True,
-                why="every one of 128·128·16 outputs sums 3·3·16 products",
-                mistakes=((lambda: float(np.prod([128, 128, 3, 3, 16])),
-                           "each output channel sums over all 16 input channels too"),))),
-        "Max pooling keeps a thin edge at full strength while average pooling dilutes it. Why?",
-        "Why is `scratch.conv2d` thousands of times faster than the seven loops, though both compute the same "
-        "numbers?",
-        "What does a gradient check compare, and what relative error means the backward pass is right?",
-    ),
-    "03": _lesson(
-        "03",
-        ("The scores of one pixel are (2, 0) for (background, object). What is its softmax probability of "
-         "*background*?",
-         Number(lambda: _softmax([2.0, 0.0], 0), 0.005, why="e² / (e² + e⁰)",
-                mistakes=((lambda: _softmax([2.0, 0.0], 1), "that is P(object)"),))),
-        "Why does `np.exp(z) / np.exp(z).sum()` fail for scores near 1000, and why does subtracting the maximum "
-        "not change the answer?",
-        ("A classifier gives the true class of every pixel probability 0.5. What is its cross-entropy (natural "
-         "log)?",
-         Number(lambda: _cross_entropy(0.5), 0.005, why="−ln 0.5 = ln 2",
-                mistakes=((lambda: _cross_entropy(0.5) / np.log(2),
-                           "that is log₂ 2, in bits: the loss uses the natural log, ln 2"),
-                          (lambda: 0.25, "that is the squared error (1 − 0.5)², the MSE of one class")))),
-        "§4.2 of the text names two losses, MSE and cross-entropy, but writes out only MSE's formula. Why is "
-        "cross-entropy the one to train a per-pixel classifier with? Use the gradient plot.",
-        ("One pixel has P = (0.3, 0.7) for (background, object) and its true class is background. What is "
-         "∂J/∂z_background (M = 1)?",
-         Number(lambda: _ce_gradient([0.3, 0.7], 0, 0), 0.005, why="P − Y = 0.3 − 1",
-                mistakes=((lambda: -_ce_gradient([0.3, 0.7], 0, 0), "the gradient is P − Y, not Y − P"),
-                          (lambda: 0.3, "subtract the one-hot target Y: P − Y")))),
-        ("The cell below multiplies the trained classifier's weights and bias by 3. Predict: does its training "
-         "accuracy change? Then run it.",
-         Choice(_YES_NO, _same_or_not, why="every score is tripled, so the larger of the two stays the larger: the "
-                                           "decisions are the same; only the probabilities (and the loss) change"),
-         ("before", "after")),
-        "The learning rate is the step size η (the text writes α; in this course α is always the alpha matte). "
-        "What goes wrong when η is too small, and when it is too large?",
-        "Always answering 'background' already scores a high accuracy. Why does the course report IoU?",
-        "What limits this classifier, however long it trains, and what does lesson 04 change?",
-    ),
-    "04": _lesson(
-        "04",
-        "Why can one softmax over a whole-image feature vector not cut a product out?",
-        ("How many channels does the bottleneck of the shipped U-Net have (16 filters at the first level, "
-         "depth 4)?",
-         Number(_bottleneck_channels, 0, why="each level down doubles the channels: 16·2⁴",
-                mistakes=((_level4_channels, "that is the deepest encoder level; the bottleneck doubles again"),))),
-        ("A network predicts p = 1 at every pixel of an image whose product covers a quarter of the frame (α is "
-         "0 or 1). What is its Dice score, without smoothing?",
-         Number(lambda: _dice_of(_quarter()), 0.005, why="2·¼ / (¼ + 1)",
-                mistakes=((lambda: _iou_of(_quarter()), "that is the IoU: Dice counts the overlap twice, "
-                                                         "2·|P∩T| / (|P| + |T|)"),))),
-        ("Keras's `val_iou` during training and the tables' IoU per image: which one lets the pixels of a large "
-         "product outweigh a small product's, 'pooled' or 'per image'?",
-         Choice(("pooled", "per image"), "pooled",
-                why="it adds up intersections and unions over every pixel of every image before dividing, so "
-                    "a large product brings more pixels",
-                why_not={"per image": "per image, each photo gets one IoU and every photo counts once, whatever "
-                                      "the size of its product"})),
-        ("When the trained network predicts, batch normalisation uses 'the current batch' statistics or 'the "
-         "running statistics' kept during training?",
-         Choice(("the current batch", "the running statistics"), "the running statistics",
-                why="a prediction must not depend on which other photos share its batch",
-                why_not={"the current batch": "that is what it does while training; predictions use the running "
-                                              "mean and variance"})),
-        ("The cell below builds the U-Net with `input_size=None` and feeds it a 96×160 photo. Predict the shape "
-         "of its output, then run it. (Why would a 100×100 photo fail?)",
-         Exact(lambda output: np.shape(output), why="one image, the photo's height and width, two channels",
-               mistakes=((lambda output: np.shape(output)[:3], "the head gives two channels per pixel"),)),
-         ("output",)),
-        "What do the skip connections bring to the decoder that the bottleneck has lost?",
-        ("The text's §5.2 reads `prediction[0, 0, :, :]` from a Keras output of shape 1×224×224×2. What shape is "
-         "that?",
-         Exact(_text_readout_shape, why="row 0 of the image, with its two channels: not a mask",
-               mistakes=((lambda: (224, 224), "that is what the line means on an NCHW tensor; Keras gives NHWC"),))),
-        "Why overfit eight images before a long training run? What would it mean if their IoU stayed low?",
-        "Section 7 compares the U-Net with the classical methods on generated images, section 8 on real photos. "
-        "What does each table say, and what could explain the difference?",
-    ),
-    "04b": _lesson(
-        "04b",
-        "Name two regularities of the generated training photos that real photos do not share.",
-        ("The cell below runs lesson 04's U-Net on the domain-randomised scenes of section 3 and on generated "
-         "photos like those it was trained on. Predict: is its median IoU on the scenes 'higher' or 'lower'? "
-         "Then run it.",
-         Choice(("higher", "lower"), lambda generated, scenes: "lower" if scenes < generated else "higher",
-                why="several objects, anywhere, at any size, in real textures: everything its training photos "
-                    "never showed it"),
-         ("generated", "scenes")),
-        "What does a saliency map measure, and what would it show if the network looked only at the middle of "
-        "the frame?",
-        ("With the encoder frozen, which weights does a training step change: 'all of them', 'the decoder and "
-         "the head', or 'only the encoder'?",
-         Choice(("all of them", "the decoder and the head", "only the encoder"), "the decoder and the head",
-                why="frozen weights are left out of the gradient step, and the backward pass can stop at the "
-                    "encoder's output")),
-        "Why are the real photos split by scene, and why is nothing tuned on the holdout side?",
-        "What does 'GrabCut from the candidate' combine, and why does it need no hint from a person?",
-        "The reference masks were made from GrabCut proposals corrected by hand. Whom does that flatter, and "
-        "how should you read a small difference in its favour?",
-        ("VGG16's first two blocks are two 3×3 convolutions, a 2×2 max pooling, then two more 3×3 convolutions. "
-         "How many input pixels wide is the receptive field of one of their outputs? Work it out, then measure it "
-         "with `receptive_field`.",
-         Number(_receptive_field, 0, why="each 3×3 convolution adds 2 × the step so far; after the pooling the step "
-                                         "is 2: 1 + 2 + 2 + 1 + 4 + 4",
-                mistakes=((lambda: _receptive_field(ignore_strides=True),
-                           "after the pooling, neighbouring outputs are two input pixels apart, so each later 3×3 "
-                           "convolution widens the window by 4, not 2"),))),
-        ("The working size that `dev` chose for the candidate: is it 'smaller' or 'larger' than the 128 px it was "
-         "trained at, or the 'same'? Predict from the receptive fields you measured, then look at the plot.",
-         Choice(("smaller", "same", "larger"), lambda work_size, trained_size:
-                "smaller" if work_size < trained_size else "larger" if work_size > trained_size else "same",
-                why="shrunk, a large product shows more of its outline to each window and comes down to the size, "
-                    "in pixels, of the products the network was trained on"),
-         ("work_size", "trained_size")),
-    ),
-    "05": _lesson(
-        "05",
-        ("A pixel's scores are (z_background, z_object) = (1, 3). What is P(object)?",
-         Number(lambda: _softmax([1.0, 3.0], 1), 0.005, why="σ(3 − 1) = 1 / (1 + e⁻²)",
-                mistakes=((lambda: _softmax([1.0, 3.0], 0), "that is P(background)"),))),
-        ("Add 5 to both scores of that pixel. By how much does P(object) change?",
-         Number(lambda: _softmax([6.0, 8.0], 1) - _softmax([1.0, 3.0], 1), 1e-6,
-                why="only the difference of the scores matters")),
-        ("`prediction` has shape 1×H×W×2 (NHWC). Which expression is the object-probability map: "
-         "`prediction[0, 0, :, :]`, `prediction[0, ..., 1]` or `prediction[0, :, :, 0]`?",
-         Choice(("prediction[0, 0, :, :]", "prediction[0, ..., 1]", "prediction[0, :, :, 0]"),
-                "prediction[0, ..., 1]", why="image 0, every row and column, channel 1 (object)",
-                why_not={"prediction[0, 0, :, :]": "that is row 0 of the image with both channels: the text's line",
-                         "prediction[0, :, :, 0]": "channel 0 is the background"})),
-        "Logistic regression, a linear SVM and a 1×1 convolution give nearly the same masks. Why — and what, "
-        "then, makes the U-Net better?",
-        ("The cell below sets the temperature to T = 0.5. Predict: does the mean entropy of the photo's "
-         "P(object) go up or down, compared with T = 1? Then run it.",
-         Choice(_UP_DOWN, _up_or_down, why="dividing the scores by T < 1 pushes every probability away from 0.5"),
-         ("before", "after")),
-        ("Temperature scaling divides the scores by some T > 0. Can it change the mask at threshold 0.5?",
-         Choice(_YES_NO, _temperature_keeps_mask,
-                why="dividing by T > 0 never changes the sign of z_object − z_background")),
-        ("What is the entropy, in bits, of a pixel with P(object) = 0.9?",
-         Number(lambda: _entropy_bits(0.9), 0.005, why="−0.9 log₂ 0.9 − 0.1 log₂ 0.1",
-                mistakes=((lambda: _entropy_bits(0.9) * np.log(2), "that is in nats: use log₂"),))),
-        "Why is the threshold chosen on the validation split and reported on the test split?",
-        "What does a reliability diagram plot, and what does the expected calibration error average?",
-    ),
-    "06": _lesson(
-        "06",
-        "The text's Background formula has Background on both sides. What does it compute when you run it, and "
-        "what does it leave undefined?",
-        ("A 9×9 square of product has a 3×3 hole in its middle. How many pixels does `fill_holes` add?",
-         Number(_filled_pixels, 0, why="the 3×3 hole, which the flood fill from the border cannot reach")),
-        ("The cell below applies `fill_holes` a second time, to its own output. Predict: does anything change? "
-         "Then run it.",
-         Choice(_YES_NO, _same_or_not, why="after the first pass no background is enclosed any more"),
-         ("before", "after")),
-        "Why does the lesson's chain fill only holes up to 1 % of the image?",
-        ("α = 0.6, F = (255, 0, 0), B = (0, 0, 255). What colour does the composite give the pixel, rounded?",
-         Exact(lambda: _composite_pixel(0.6, (255, 0, 0), (0, 0, 255)), why="0.6·F + 0.4·B, per channel",
-               mistakes=((lambda: _composite_pixel(0.4, (255, 0, 0), (0, 0, 255)),
-                          "α weights the product F: out = α·F + (1 − α)·B"),))),
-        "Why does a hard 0/1 mask look jagged on a new background, and which of the three soft edges reads the "
-        "photo?",
-        "What does colour decontamination estimate at an edge pixel, and what do you see without it?",
-        "PSNR and SSIM appear in this lesson after all. What do they compare here, and why is that legitimate?",
-        "Why is a `Pipeline` saved as names and plain values only?",
-    ),
-    "07": _lesson(
-        "07",
-        ("A mask has IoU 0.5 with the truth. What is its Dice?",
-         Number(lambda: _dice_of(_iou_half_masks()), 0.005, why="D = 2J / (1 + J)",
-                mistakes=((lambda: 0.5, "Dice is at least the IoU, equal only at 0 and 1"),
-                          (lambda: 0.25, "Dice is larger than the IoU, not smaller: 2J / (1 + J)")))),
-        ("A product covers 1 % of the frame and the mask finds nothing. What PSNR, in dB, do the two masks get "
-         "(data range 1)?",
-         Number(_psnr_nothing_found, 0.05, why="the MSE is the share of wrong pixels, 0.01: 10·log₁₀(1 / 0.01)")),
-        ("A mask keeps the whole product and half of the background. Which is low: precision or recall?",
-         Choice(("precision", "recall"), _low_of_precision_recall,
-                why="precision is the share of what was kept that is product",
-                why_not={"recall": "recall is the share of the product that was kept: all of it here"})),
-        ("The cell below shifts the large product by 8 pixels instead of 4. Predict: does its PSNR go up or "
-         "down? Then run it.",
-         Choice(_UP_DOWN, _up_or_down, why="a larger shift gets more pixels wrong: the MSE grows, the PSNR falls"),
-         ("before", "after")),
-        "Why does IoU leave out the true negatives, and what would a score that counts them reward?",
-        "Which of the five scores is the only one that rewards a correct soft edge, and why?",
-        "When is a classical method still the right choice? Give two reasons this lesson measured.",
-        "The real photos' reference masks were made with GrabCut plus corrections. How does that bias the "
-        "comparison?",
-    ),
-    "08": _lesson(
-        "08",
-        ("One machine cuts out 2 photos a second after a 10 s start-up. How many seconds until the last of 1,000 "
-         "photos is done?",
-         Number(_seconds_for_a_thousand, 0.5, why="the start-up, then n / rate: 10 + 1000 / 2",
-                mistakes=((lambda: 500.0, "the start-up counts too: the model loads before the first photo"),))),
-        ("Dynamic-range int8 stores each weight in one byte instead of float32's four. About how many times "
-         "smaller is the file (ignoring the graph's own bytes)?",
-         Number(_int8_shrink, 0.01, why="4 bytes per weight become 1")),
-        ("A batch of 20 files, 4 of them corrupt: what exit status does `course-cutout` return?",
-         Exact(_exit_status_with_failures, why="0 means every photo was cut out; 1 says some failed, and "
-                                               "report.csv says which and why",
-               mistakes=((lambda: 2, "2 is for a usage error (a wrong option), not for bad photos"),))),
-        "Why is every output written to a temporary file and then renamed? What could a reader find after a kill "
-        "without it?",
-        "Why must the Dask run use the plain run's chunks (and thread count) to write byte-identical files?",
-        "Which step dominated the time per photo at the largest size you measured, and what would you change "
-        "first?",
-        "The int8 model is a quarter of the float32 file. Why was it not faster on this CPU, and where would it be?",
-        "From section 4's measured rates: what does a million photos cost with GrabCut and with the CNN on ten "
-        "machines? Which would you run on your catalogue, given section 2's scores on real photos?",
-    ),
+CHECKERS: dict[str, dict[int, Answer]] = {
+    "00": {
+        2: Number(lambda: _composite_value(0.25, 200, 40), 0.5,
+                  mistakes={"alpha_on_background": lambda: _composite_value(0.75, 200, 40)}),
+        4: Number(_iou_of_everything, 0.02, needs=("truth",)),
+    },
+    "00b": {
+        5: Choice(("easy", "medium", "hard"), _lowest_level, needs=("medians",)),
+    },
+    "01": {
+        1: Number(lambda: _grey((200, 40, 40), "luma"), 0.5, mistakes={"mean": lambda: _grey((200, 40, 40), "mean")}),
+        3: Choice(("opening", "closing"), "opening"),
+        4: Choice(_YES_NO, _same_or_not, needs=("before", "after")),
+    },
+    "02": {
+        1: Number(lambda: _output_rows(128, 5, 2, "valid"), 0,
+                  mistakes={"no_stride": lambda: _output_rows(128, 5, 1, "valid"),
+                            "same_padding": lambda: _output_rows(128, 5, 2, "same")}),
+        2: Number(lambda: _padding_below(128, 3, 2), 0, mistakes={"stride_one": lambda: 2}),
+        4: Choice(("unchanged", "its sign flips", "it becomes Sobel y"), _flipped_sobel_effect),
+        5: Number(lambda output: np.shape(output)[1], 0,
+                  mistakes={"valid_padding": lambda height, kernel, stride: _output_rows(height, kernel, stride,
+                                                                                          "valid"),
+                            "input_height": lambda height: height},
+                  needs=("output", "height", "kernel", "stride")),
+        6: Number(lambda: float(np.prod([128, 128, 3, 3, 16, 16])), 0.01, relative=True,
+                  mistakes={"one_input_channel": lambda: float(np.prod([128, 128, 3, 3, 16]))}),
+    },
+    "03": {
+        1: Number(lambda: _softmax([2.0, 0.0], 0), 0.005, mistakes={"object": lambda: _softmax([2.0, 0.0], 1)}),
+        3: Number(lambda: _cross_entropy(0.5), 0.005,
+                  mistakes={"bits": lambda: _cross_entropy(0.5) / np.log(2), "squared_error": lambda: 0.25}),
+        5: Number(lambda: _ce_gradient([0.3, 0.7], 0, 0), 0.005,
+                  mistakes={"y_minus_p": lambda: -_ce_gradient([0.3, 0.7], 0, 0), "no_target": lambda: 0.3}),
+        6: Choice(_YES_NO, _same_or_not, needs=("before", "after")),
+    },
+    "04": {
+        2: Number(_bottleneck_channels, 0, mistakes={"deepest_encoder": _level4_channels}),
+        3: Number(lambda: _dice_of(_quarter()), 0.005, mistakes={"iou": lambda: _iou_of(_quarter())}),
+        4: Choice(("pooled", "per image"), "pooled"),
+        5: Choice(("the current batch", "the running statistics"), "the running statistics"),
+        6: Exact(lambda output: np.shape(output), mistakes={"no_channels": lambda output: np.shape(output)[:3]},
+                 needs=("output",)),
+        8: Exact(_text_readout_shape, mistakes={"nchw": lambda: (224, 224)}),
+    },
+    "04b": {
+        2: Choice(("higher", "lower"), lambda generated, scenes: "lower" if scenes < generated else "higher",
+                  needs=("generated", "scenes")),
+        4: Choice(("all of them", "the decoder and the head", "only the encoder"), "the decoder and the head"),
+        8: Number(_receptive_field, 0, mistakes={"no_stride": lambda: _receptive_field(ignore_strides=True)}),
+        9: Choice(("smaller", "same", "larger"),
+                  lambda work_size, trained_size: ("smaller" if work_size < trained_size
+                                                   else "larger" if work_size > trained_size else "same"),
+                  needs=("work_size", "trained_size")),
+    },
+    "05": {
+        1: Number(lambda: _softmax([1.0, 3.0], 1), 0.005, mistakes={"background": lambda: _softmax([1.0, 3.0], 0)}),
+        2: Number(lambda: _softmax([6.0, 8.0], 1) - _softmax([1.0, 3.0], 1), 1e-6),
+        3: Choice(("prediction[0, 0, :, :]", "prediction[0, ..., 1]", "prediction[0, :, :, 0]"),
+                  "prediction[0, ..., 1]"),
+        5: Choice(_UP_DOWN, _up_or_down, needs=("before", "after")),
+        6: Choice(_YES_NO, _temperature_keeps_mask),
+        7: Number(lambda: _entropy_bits(0.9), 0.005, mistakes={"nats": lambda: _entropy_bits(0.9) * np.log(2)}),
+    },
+    "06": {
+        2: Number(_filled_pixels, 0),
+        3: Choice(_YES_NO, _same_or_not, needs=("before", "after")),
+        5: Exact(lambda: _composite_pixel(0.6, (255, 0, 0), (0, 0, 255)),
+                 mistakes={"alpha_on_background": lambda: _composite_pixel(0.4, (255, 0, 0), (0, 0, 255))}),
+    },
+    "07": {
+        1: Number(lambda: _dice_of(_iou_half_masks()), 0.005,
+                  mistakes={"equal": lambda: 0.5, "smaller": lambda: 0.25}),
+        2: Number(_psnr_nothing_found, 0.05),
+        3: Choice(("precision", "recall"), _low_of_precision_recall),
+        4: Choice(_UP_DOWN, _up_or_down, needs=("before", "after")),
+    },
+    "08": {
+        1: Number(_seconds_for_a_thousand, 0.5, mistakes={"no_startup": lambda: 500.0}),
+        2: Number(_int8_shrink, 0.01),
+        3: Exact(_exit_status_with_failures, mistakes={"usage_error": lambda: 2}),
+    },
+    "09": {
+        1: Number(lambda: _text_formula_response(0.8), 1e-9),
+        2: Exact(lambda: _pooled_size(text_formula=True),
+                 mistakes={"pooling": lambda: _pooled_size(text_formula=False)}),
+        3: Choice(("background subtraction", "single-photo segmentation"), "single-photo segmentation"),
+    },
+    "10": {
+        1: Choice(_YES_NO, _grabcut_may_change_sure_background),
+        2: Choice(_YES_NO, _scene_split_apart),
+    },
 }
-"""Every lesson's review questions, by lesson id ("00", "04b", …), numbered from 1."""
+"""The checker of every question that has one right answer, by lesson id and question number; the words they
+print (``why``, ``why_not``, the mistakes' hints) are in the lesson's question file."""
 
-LESSONS: tuple[str, ...] = tuple(QUESTIONS)
-"""The lessons that have review questions."""
+
+# --- the questions, read from data/quiz/<lesson>.toml ---------------------------------------------
+
+LESSONS: tuple[str, ...] = tuple(sorted(p.stem for p in QUIZ_DIR.glob("*.toml")))
+"""The lessons that have review questions (a file in ``data/quiz``)."""
+
+_QUESTION_KEYS = {"number", "text", "why", "why_not", "mistakes"}
+
+
+def _words(value, where: str, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{where}: {name} must be a non-empty string, not {value!r}")
+    return " ".join(value.split())
+
+
+def _table(entry: Mapping, name: str, where: str) -> dict[str, str]:
+    table = entry.get(name, {})
+    if not isinstance(table, Mapping):
+        raise ValueError(f"{where}: {name} must be a table ([question.{name}]), not {table!r}")
+    return {str(k): _words(v, where, f"{name}.{k}") for k, v in table.items()}
+
+
+def _with_words(answer: Answer | None, entry: Mapping, where: str) -> Answer | None:
+    """Return ``answer`` with the words of its question's ``entry``; raise if they do not fit the checker."""
+    why_not, hints = _table(entry, "why_not", where), _table(entry, "mistakes", where)
+    why = _words(entry["why"], where, "why") if "why" in entry else ""
+    if answer is None:
+        extra = sorted({"why", "why_not", "mistakes"} & set(entry))
+        if extra:
+            raise ValueError(f"{where}: {', '.join(extra)} given, but the question has no checker in "
+                             "course_lib.quiz.CHECKERS")
+        return None
+    if isinstance(answer, Choice):
+        if hints:
+            raise ValueError(f"{where}: a choice has no [question.mistakes]; explain wrong options in why_not")
+        unknown = sorted(set(why_not) - set(answer.options))
+        if unknown:
+            raise ValueError(f"{where}: why_not names {unknown}, which are not options {list(answer.options)}")
+        if not callable(answer.reference) and answer.reference in why_not:
+            raise ValueError(f"{where}: why_not explains {answer.reference!r}, the right answer; use why")
+        return dataclasses.replace(answer, why=why, why_not=why_not)
+    if why_not:
+        raise ValueError(f"{where}: why_not is for choices; this answer is a {type(answer).__name__}")
+    if set(hints) != set(answer.mistakes):
+        raise ValueError(f"{where}: [question.mistakes] gives hints for {sorted(hints)}, the checker names the "
+                         f"likely mistakes {sorted(answer.mistakes)}")
+    return dataclasses.replace(answer, why=why, hints=hints)
+
+
+def load_questions(lesson: str, path: str | os.PathLike | None = None) -> tuple[Question, ...]:
+    """Return ``lesson``'s questions from its file (``data/quiz/<lesson>.toml`` unless ``path``), with checkers.
+
+    Raises
+    ------
+    ValueError
+        If the file is not valid TOML, a question lacks ``text``, the numbers do
+        not run 1, 2, … in order, a key is unknown, or the words do not fit the
+        checker (a checker without its question, a likely mistake without its
+        hint, a ``why_not`` for no option). The message names the file.
+    """
+    path = Path(path) if path is not None else QUIZ_DIR / f"{lesson}.toml"
+    try:
+        with path.open("rb") as handle:
+            entries = tomllib.load(handle).get("question", [])
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path} is not valid TOML: {exc}") from exc
+    checkers = CHECKERS.get(lesson, {})
+    found = []
+    for position, entry in enumerate(entries, start=1):
+        where = f"{path.name} question {position}"
+        unknown = sorted(set(entry) - _QUESTION_KEYS)
+        if unknown:
+            raise ValueError(f"{where}: unknown key(s) {unknown}; a question has {sorted(_QUESTION_KEYS)}")
+        if entry.get("number") != position:
+            raise ValueError(f"{where}: number = {entry.get('number')!r}; questions are numbered 1, 2, … in order")
+        text = _words(entry.get("text"), where, "text")
+        answer = _with_words(checkers.get(position), entry, where)
+        found.append(Question(lesson, position, text, answer, tuple(answer.needs) if answer is not None else ()))
+    orphans = sorted(set(checkers) - set(range(1, len(found) + 1)))
+    if orphans:
+        raise ValueError(f"{path}: CHECKERS[{lesson!r}] checks question(s) {orphans}, which the file does not have")
+    return tuple(found)
+
+
+@functools.cache
+def _cached_questions(lesson: str) -> tuple[Question, ...]:
+    return load_questions(lesson)
 
 
 def questions(lesson: str) -> tuple[Question, ...]:
     """Return the review questions of ``lesson`` ("00", "04b", …), in order."""
-    if lesson not in QUESTIONS:
+    if lesson not in LESSONS:
         raise ValueError(f"lesson {lesson!r} has no review questions; lessons with questions: {', '.join(LESSONS)}")
-    return QUESTIONS[lesson]
+    return _cached_questions(lesson)
 
 
 def question(lesson: str, number: int) -> Question:
@@ -736,12 +698,13 @@ def question(lesson: str, number: int) -> Question:
 
 
 def check(lesson: str, number: int, answer, *, verbose: bool = True, **observed) -> CheckResult:
-    """Check ``answer`` to question ``number`` of ``lesson``; print the verdict (unless ``verbose=False``) and return it.
+    """Check ``answer`` to question ``number`` of ``lesson``; print the verdict (unless ``verbose=False``), return it.
 
     ``None`` means "not answered yet". ``observed`` carries what the lesson's
     cell measured, for the questions whose answer depends on the run (their
     ``needs``). An unknown lesson or question number raises ``ValueError`` (a
-    typo in the lesson, not a wrong answer).
+    typo in the lesson, not a wrong answer). A wrong option of a choice prints
+    the reason that option is wrong.
     """
     q = question(lesson, number)
     name = f"quiz {lesson} Q{number}"
@@ -767,17 +730,23 @@ def check(lesson: str, number: int, answer, *, verbose: bool = True, **observed)
 
 
 def markdown(lesson: str) -> str:
-    """Return the markdown of ``lesson``'s review-questions cell: a heading, a line on how to use them, the list.
+    """Return what :func:`show` shows for ``lesson``: a line on how to answer, then the numbered questions.
 
-    >>> print(markdown("00").splitlines()[0])
-    ## Review questions
+    >>> lines = markdown("00").splitlines()
+    >>> [line.split(". ")[0] for line in lines[2:]], lines[3].endswith("*(checked below)*")
+    (['1', '2', '3', '4', '5', '6'], True)
     """
-    items = []
-    for q in questions(lesson):
-        mark = " *(checked below)*" if q.checkable else ""
-        items.append(f"{q.number}. {q.text}{mark}")
-    return ("## Review questions\n\n"
-            "Answer each in your own words before you look back. Questions marked *checked below* have one "
-            "right answer: put yours in place of `None` in their cell and run it; `quiz.check` says whether it "
-            "is right and why. Where a question asks you to *predict*, write your prediction down before you run "
-            "its cell — then change the cell and predict again.\n\n" + "\n".join(items))
+    items = [f"{q.number}. {q.text}" + (" *(checked below)*" if q.checkable else "") for q in questions(lesson)]
+    return INTRO + "\n\n" + "\n".join(items)
+
+
+def show(lesson: str) -> None:
+    """Display ``lesson``'s review questions as markdown in the notebook (printed as text outside one)."""
+    from IPython import get_ipython
+    from IPython.display import Markdown, display
+
+    text = markdown(lesson)
+    if get_ipython() is None:
+        print(text)
+    else:
+        display(Markdown(text))
