@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys
 
-from _timing import benchmark_parser, best_of, set_threads
+from course_lib.timing import benchmark_parser, best_of, set_threads
 
 
 def main(argv=None) -> None:

@@ -40,7 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _timing import batch_rate, benchmark_parser, best_of, set_threads
+from course_lib.timing import batch_rate, benchmark_parser, best_of, set_threads
 
 
 def _ints(text: str) -> list[int]:

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _timing import benchmark_parser, best_of, set_threads
+from course_lib.timing import benchmark_parser, best_of, set_threads
 
 
 def raw_mask(alpha, seed: int = 0):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from _timing import batch_rate, benchmark_parser, rate
+from course_lib.timing import batch_rate, benchmark_parser, rate
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

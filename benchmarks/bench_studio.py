@@ -23,7 +23,7 @@ from course_lib.views import classical_panels, studio
 from course_lib.views.controls import PANEL_SIDE
 from course_lib.datasets import Split
 
-from _timing import benchmark_parser, median_of
+from course_lib.timing import benchmark_parser, median_of
 
 
 def _model():

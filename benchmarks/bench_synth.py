@@ -17,7 +17,7 @@ import numpy as np
 
 from course_lib import synth, synth_scenes
 
-from _timing import benchmark_parser, rate
+from course_lib.timing import benchmark_parser, rate
 
 
 def reference_sample(seed: int, size: int) -> np.ndarray:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from _timing import batch_rate, benchmark_parser
+from course_lib.timing import batch_rate, benchmark_parser
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from course_lib import synth
 from course_lib.views import classical_panels
 
-from _timing import benchmark_parser, median_of
+from course_lib.timing import benchmark_parser, median_of
 
 
 def main() -> None:

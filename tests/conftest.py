@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,14 +11,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 NOTEBOOK_SECONDS: dict[str, float] = {}
 """Filled by tests/test_notebooks.py: each executed notebook's wall time."""
-
-
-def load_script(path: Path):
-    """Import a script that is not in a package (``scripts/*.py``, ``benchmarks/*.py``) as a module."""
-    spec = importlib.util.spec_from_file_location(Path(path).stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 SLOW_KINDS = ("notebook", "browser", "dask", "export", "training")

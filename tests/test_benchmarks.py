@@ -1,4 +1,4 @@
-"""The benchmarks' shared timing helpers, on a fake clock, and every benchmark script's ``--help``."""
+"""course_lib.timing (the benchmarks' shared timers) on a fake clock, and every benchmark's ``--help``."""
 
 from __future__ import annotations
 
@@ -11,14 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import load_script
+from course_lib import timing
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
 SCRIPTS = sorted(BENCHMARKS.glob("bench_*.py"))
 
-
-timing = load_script(BENCHMARKS / "_timing.py")
 
 
 class FakeClock:
@@ -109,9 +107,9 @@ def test_benchmark_parser_describes_itself_and_adds_integer_options():
 
 
 def test_timing_imports_only_the_standard_library():
-    # set_threads must run before NumPy & co. are imported, so importing _timing must not import them
-    code = ("import sys; import _timing; "
-            "print(sorted({'numpy', 'cv2', 'numba', 'tensorflow', 'course_lib'} & set(sys.modules)))")
+    # set_threads must run before NumPy & co. are imported, so importing timing must not import them
+    code = ("import sys; from course_lib import timing; "
+            "print(sorted({'numpy', 'cv2', 'numba', 'tensorflow', 'PIL', 'keras'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], cwd=BENCHMARKS, capture_output=True, text=True,
                          check=True, timeout=60).stdout
     assert out.strip() == "[]"
@@ -120,16 +118,16 @@ def test_timing_imports_only_the_standard_library():
 def test_the_benchmark_scripts_are_found():
     # an empty list would turn the parametrized test below into no test at all
     assert SCRIPTS, f"no bench_*.py in {BENCHMARKS}"
-    assert (BENCHMARKS / "_timing.py").is_file()
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
 def test_every_benchmark_uses_the_shared_helpers_and_answers_help(script):
     text = script.read_text(encoding="utf-8")
-    assert re.search(r"^from _timing import ", text, re.MULTILINE), f"{script.name} does not use benchmarks/_timing.py"
+    assert re.search(r"^from course_lib\.timing import ", text, re.MULTILINE), (
+        f"{script.name} does not use course_lib.timing")
     assert not re.search(r"\bdef (best_\w+|median_\w+|rate|_set_threads)\(", text), (
-        f"{script.name} defines its own timer: use benchmarks/_timing.py")
-    # run the way README quotes it: python benchmarks/bench_x.py (so benchmarks/ is on sys.path)
+        f"{script.name} defines its own timer: use course_lib.timing")
+    # run the way README quotes it: python benchmarks/bench_x.py
     result = subprocess.run([sys.executable, str(script.relative_to(ROOT)), "--help"], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]

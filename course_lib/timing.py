@@ -1,10 +1,10 @@
 """The timing helpers every benchmark shares: one way to time, one way to set threads, one way to parse options.
 
-The benchmarks are run as scripts (``.venv/bin/python benchmarks/bench_x.py``);
-Python then puts ``benchmarks/`` first on ``sys.path``, so they import this
-module as ``from _timing import ...``.
+The benchmarks (``.venv/bin/python benchmarks/bench_x.py``) import them as
+``from course_lib.timing import ...``.
 
-This module imports nothing but the standard library, on purpose:
+This module imports nothing but the standard library (and ``course_lib/__init__.py``
+imports nothing), on purpose:
 :func:`set_threads` must run before NumPy, OpenCV, numba or TensorFlow is first
 imported, and importing this module must not import them already.
 
@@ -18,7 +18,10 @@ import argparse
 import os
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
+
+__all__ = ["THREAD_VARIABLES", "set_threads", "best_of", "median_of", "rate", "batch_rate",
+           "benchmark_parser"]
 
 Clock = Callable[[], float]
 
