@@ -376,7 +376,7 @@ def check_softmax_cross_entropy(fn: Callable, *, verbose: bool = True) -> CheckR
 # --- lesson 04: the Dice term of the U-Net's loss ---------------------------------------------
 
 def dice_loss_reference(alpha: np.ndarray, p: np.ndarray, smooth: float = 1.0) -> float:
-    """Return ``1 − (2·Σαp + smooth) / (Σα + Σp + smooth)`` for one image (NumPy twin of ``training.dice_loss``)."""
+    """Return ``1 − (2·Σαp + smooth) / (Σα + Σp + smooth)`` for one image (NumPy twin of ``unet_loss.dice_loss``)."""
     return float(1.0 - (2.0 * np.sum(alpha * p) + smooth) / (np.sum(alpha) + np.sum(p) + smooth))
 
 

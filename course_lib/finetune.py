@@ -288,7 +288,7 @@ def held_out_scores(model, pairs, size: int = WORK_SIZE) -> list[dict]:
 def held_out_loss(model, pairs, size: int = WORK_SIZE) -> float:
     """Return the training loss (cross-entropy + Dice) of the model on the pairs, letterboxed as for prediction."""
     from course_lib.inference import run_model, size_multiple
-    from course_lib.training import CrossEntropyDice
+    from course_lib.unet_loss import CrossEntropyDice
 
     x, y = _letterboxed(pairs, size, size_multiple(model))
     return float(CrossEntropyDice()(y, run_model(model, x, 8)))

@@ -52,9 +52,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import keras
 import numpy as np
 
-__all__ = ["CHECKPOINT", "STATE", "BEST", "TrainResult", "fit", "read_state", "save_model_atomic"]
+__all__ = ["CHECKPOINT", "STATE", "BEST", "TrainResult", "ProgressLine", "fit", "read_state",
+           "save_model_atomic"]
 
 CHECKPOINT, STATE, BEST = "checkpoint.keras", "state.json", "best.keras"
 """The files a run with an output folder keeps: last epoch (model + optimizer), its record, the best epoch."""
@@ -83,6 +85,19 @@ class TrainResult:
     step_losses: list = field(default_factory=list)
     seconds: float = 0.0
     out: Path | None = None
+
+
+class ProgressLine(keras.callbacks.Callback):
+    """Print one plain line per epoch (for scripts and logs): loss, IoU, validation, time."""
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        parts = [f"{k} {v:.4f}" for k, v in logs.items() if k != "learning_rate"]
+        print(f"epoch {epoch + 1:3d}  " + "  ".join(parts) + f"  [{time.perf_counter() - self.start:.0f} s]",
+              flush=True)
 
 
 def read_state(out: str | os.PathLike) -> dict:
@@ -115,16 +130,12 @@ def _write_state(out: Path, state: dict) -> None:
 
 
 def _machine() -> str:
-    import keras
-
     return f"{platform.machine()}, {os.cpu_count()} CPU cores, Keras {keras.__version__}"
 
 
 def _prepare_folder(model, out: Path, *, resume: bool, recipe: dict | None):
     """Return ``(model, state)``: a fresh run's (refusing to start over a run) or the resumed run's."""
-    import keras
-
-    from course_lib import training  # noqa: F401  (registers the loss and metric a checkpoint names)
+    from course_lib import unet_loss  # noqa: F401  (registers the loss and metric a checkpoint names)
 
     if resume:
         state = read_state(out)
@@ -187,10 +198,6 @@ def fit(model, batches: Callable[[int], Iterable], *, epochs: int, validate: Cal
     steps : int, optional
         Batches per epoch, for the progress bar's total.
     """
-    import keras
-
-    from course_lib.training import ProgressLine
-
     if progress not in ("line", "bar", None):
         raise ValueError(f"progress must be 'line', 'bar' or None, got {progress!r}")
     epochs = int(epochs)

@@ -1,9 +1,11 @@
-"""Training the U-Net: loss (cross-entropy + Dice), IoU metric, callbacks, and a fit helper.
+"""Training the U-Net: compiled with its loss and metric, a live plot, and the fit recipes.
 
 The data pipeline is :func:`course_lib.datasets.as_tf_dataset` (flips, scale and
 crop, colour jitter when ``augment=True``); this module adds what the network
-needs around it. Targets are the soft alpha (``N×H×W×1``); the loss turns them
-into two-channel targets ``[1 − α, α]`` for the softmax output.
+needs around it. Targets are the soft alpha (``N×H×W×1``); the loss and the
+metric (:mod:`course_lib.unet_loss`) turn them into two-channel targets
+``[1 − α, α]`` for the softmax output. The epochs run in
+:func:`course_lib.train_loop.fit`.
 """
 
 from __future__ import annotations
@@ -14,71 +16,11 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from keras import ops
 
-__all__ = ["dice_loss", "CrossEntropyDice", "MaskIoU", "compile_unet", "ProgressLine", "LivePlot", "fit_unet",
-           "train_course_unet", "steps_for", "set_seed"]
+from course_lib.train_loop import ProgressLine
+from course_lib.unet_loss import CrossEntropyDice, MaskIoU
 
-
-def _two_channel(alpha):
-    alpha = ops.cast(alpha, "float32")
-    return ops.concatenate([1.0 - alpha, alpha], axis=-1)
-
-
-@keras.saving.register_keras_serializable(package="course_lib")
-def dice_loss(y_true, y_pred, smooth: float = 1.0):
-    """Return ``1 − Dice`` of the object channel per image, averaged (soft, differentiable)."""
-    alpha = ops.cast(y_true[..., 0], "float32")
-    p = y_pred[..., 1]
-    inter = ops.sum(alpha * p, axis=(1, 2))
-    total = ops.sum(alpha, axis=(1, 2)) + ops.sum(p, axis=(1, 2))
-    return 1.0 - ops.mean((2.0 * inter + smooth) / (total + smooth))
-
-
-@keras.saving.register_keras_serializable(package="course_lib")
-class CrossEntropyDice(keras.losses.Loss):
-    """Per-pixel categorical cross-entropy plus ``dice_weight`` × Dice loss.
-
-    Cross-entropy is the right loss for a per-pixel classifier (ERRATA item 8
-    (docs/ERRATA.md#item-8),
-    not MSE); the Dice term keeps small products from being ignored.
-    """
-
-    def __init__(self, dice_weight: float = 1.0, name: str = "ce_dice", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.dice_weight = dice_weight
-
-    def call(self, y_true, y_pred):
-        target = _two_channel(y_true)
-        probs = ops.clip(y_pred, 1e-7, 1.0 - 1e-7)
-        ce = -ops.mean(ops.sum(target * ops.log(probs), axis=-1))
-        return ce + self.dice_weight * dice_loss(y_true, y_pred)
-
-    def get_config(self):
-        return {**super().get_config(), "dice_weight": self.dice_weight}
-
-
-@keras.saving.register_keras_serializable(package="course_lib")
-class MaskIoU(keras.metrics.Metric):
-    """IoU of ``object probability >= 0.5`` against ``alpha >= 0.5``, accumulated over all pixels seen."""
-
-    def __init__(self, name: str = "iou", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.intersection = self.add_variable(shape=(), initializer="zeros", name="intersection")
-        self.union = self.add_variable(shape=(), initializer="zeros", name="union")
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        t = ops.cast(y_true[..., 0] >= 0.5, "float32")
-        p = ops.cast(y_pred[..., 1] >= 0.5, "float32")
-        self.intersection.assign_add(ops.sum(t * p))
-        self.union.assign_add(ops.sum(ops.maximum(t, p)))
-
-    def result(self):
-        return ops.where(self.union > 0, self.intersection / ops.maximum(self.union, 1.0), 1.0)
-
-    def reset_state(self):
-        self.intersection.assign(0.0)
-        self.union.assign(0.0)
+__all__ = ["compile_unet", "LivePlot", "fit_unet", "train_course_unet", "steps_for", "set_seed"]
 
 
 def compile_unet(model: keras.Model, *, learning_rate: float = 2e-3, dice_weight: float = 1.0) -> keras.Model:
@@ -86,19 +28,6 @@ def compile_unet(model: keras.Model, *, learning_rate: float = 2e-3, dice_weight
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=CrossEntropyDice(dice_weight),
                   metrics=[MaskIoU()])
     return model
-
-
-class ProgressLine(keras.callbacks.Callback):
-    """Print one plain line per epoch (for scripts and logs): loss, IoU, validation, time."""
-
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        parts = [f"{k} {v:.4f}" for k, v in logs.items() if k != "learning_rate"]
-        print(f"epoch {epoch + 1:3d}  " + "  ".join(parts) + f"  [{time.perf_counter() - self.start:.0f} s]",
-              flush=True)
 
 
 class LivePlot(keras.callbacks.Callback):

@@ -1,4 +1,4 @@
-"""course_lib.training: the loss and metric against hand-computed values, and a tiny training run.
+"""course_lib.training and .unet_loss: the loss and metric against hand-computed values, and a tiny training run.
 
 Randomness comes from ``numpy.random.default_rng`` and ``seed=`` arguments only,
 never from NumPy's global state.
@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib import datasets, metrics, synth, training, unet
+from course_lib import datasets, metrics, synth, train_loop, training, unet, unet_loss
 
 # one image, 2×2 pixels: alpha (target) and P(object) (prediction)
 ALPHA = np.array([[1.0, 0.0], [0.5, 0.0]], np.float32)
@@ -54,46 +54,46 @@ def tiny_split(n=4, size=32, seed=0, name="tiny") -> datasets.Split:
 
 def test_dice_loss_by_hand():
     # Σαp = 0.8 + 0.2 = 1.0, Σα = 1.5, Σp = 1.5: Dice = (2·1 + 1) / (3 + 1) = 0.75
-    assert float(training.dice_loss(*as_batch(ALPHA, P_OBJ))) == pytest.approx(0.25, abs=1e-6)
-    assert float(training.dice_loss(*as_batch(ALPHA, P_OBJ), smooth=0.0)) == pytest.approx(1 / 3, abs=1e-6)
+    assert float(unet_loss.dice_loss(*as_batch(ALPHA, P_OBJ))) == pytest.approx(0.25, abs=1e-6)
+    assert float(unet_loss.dice_loss(*as_batch(ALPHA, P_OBJ), smooth=0.0)) == pytest.approx(1 / 3, abs=1e-6)
     # two images: the mean of per-image Dice (0.75 and, for an empty image and empty prediction, 1), not pooled
     two = as_batch(np.stack([ALPHA, np.zeros_like(ALPHA)]), np.stack([P_OBJ, np.zeros_like(P_OBJ)]))
-    assert float(training.dice_loss(*two)) == pytest.approx(0.125, abs=1e-6)
+    assert float(unet_loss.dice_loss(*two)) == pytest.approx(0.125, abs=1e-6)
 
 
 def test_dice_loss_matches_numpy_on_random_batches():
     rng = np.random.default_rng(0)
     alpha, p = rng.random((3, 5, 7)), rng.random((3, 5, 7))
-    assert float(training.dice_loss(*as_batch(alpha, p))) == pytest.approx(dice_loss_numpy(alpha, p), rel=1e-5)
+    assert float(unet_loss.dice_loss(*as_batch(alpha, p))) == pytest.approx(dice_loss_numpy(alpha, p), rel=1e-5)
 
 
 def test_cross_entropy_dice_by_hand():
     ce = (-math.log(0.8) - math.log(0.9) - 0.5 * (math.log(0.6) + math.log(0.4)) - math.log(0.8)) / 4
     assert cross_entropy_numpy(ALPHA, P_OBJ) == pytest.approx(ce)             # the reference itself, by hand
     y_true, y_pred = as_batch(ALPHA, P_OBJ)
-    assert float(training.CrossEntropyDice(dice_weight=0.0)(y_true, y_pred)) == pytest.approx(ce, rel=1e-5)
-    assert float(training.CrossEntropyDice()(y_true, y_pred)) == pytest.approx(ce + 0.25, rel=1e-5)
-    assert float(training.CrossEntropyDice(dice_weight=0.5)(y_true, y_pred)) == pytest.approx(ce + 0.125, rel=1e-5)
+    assert float(unet_loss.CrossEntropyDice(dice_weight=0.0)(y_true, y_pred)) == pytest.approx(ce, rel=1e-5)
+    assert float(unet_loss.CrossEntropyDice()(y_true, y_pred)) == pytest.approx(ce + 0.25, rel=1e-5)
+    assert float(unet_loss.CrossEntropyDice(dice_weight=0.5)(y_true, y_pred)) == pytest.approx(ce + 0.125, rel=1e-5)
 
 
 def test_cross_entropy_of_a_certain_mistake_is_clipped_not_infinite():
     y_true, y_pred = as_batch(np.ones((1, 1)), np.zeros((1, 1)))
-    value = float(training.CrossEntropyDice(dice_weight=0.0)(y_true, y_pred))
+    value = float(unet_loss.CrossEntropyDice(dice_weight=0.0)(y_true, y_pred))
     assert value == pytest.approx(-math.log(1e-7), rel=1e-3)
 
 
 def test_cross_entropy_dice_matches_numpy_on_random_batches_and_survives_its_config():
     rng = np.random.default_rng(1)
     alpha, p = rng.random((2, 6, 4)), rng.random((2, 6, 4))
-    loss = training.CrossEntropyDice(dice_weight=0.3)
+    loss = unet_loss.CrossEntropyDice(dice_weight=0.3)
     expected = cross_entropy_numpy(alpha, p) + 0.3 * dice_loss_numpy(alpha, p)
     assert float(loss(*as_batch(alpha, p))) == pytest.approx(expected, rel=1e-5)
-    again = training.CrossEntropyDice.from_config(loss.get_config())
+    again = unet_loss.CrossEntropyDice.from_config(loss.get_config())
     assert again.dice_weight == 0.3 and float(again(*as_batch(alpha, p))) == pytest.approx(expected, rel=1e-5)
 
 
 def test_mask_iou_pools_pixels_over_updates_and_resets():
-    metric = training.MaskIoU()
+    metric = unet_loss.MaskIoU()
     # batch 1: truth 1 1 0 0, prediction 1 0 1 0 (0.5 counts as object on both sides): ∩ 1, ∪ 3
     metric.update_state(*as_batch(np.array([[1.0, 0.5, 0.0, 0.2]]), np.array([[0.9, 0.1, 0.5, 0.4]])))
     assert float(metric.result()) == pytest.approx(1 / 3, abs=1e-6)
@@ -117,7 +117,7 @@ def test_compiled_unet_reports_the_loss_and_iou_computed_by_hand():
     split = tiny_split(4, 32, seed=7)
     training.set_seed(0)
     model = training.compile_unet(unet.build_unet(32, base_filters=4, depth=2), learning_rate=1e-3, dice_weight=0.7)
-    assert isinstance(model.loss, training.CrossEntropyDice) and model.loss.dice_weight == 0.7
+    assert isinstance(model.loss, unet_loss.CrossEntropyDice) and model.loss.dice_weight == 0.7
     assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(1e-3)
     x, alpha = split.rgb.astype(np.float32) / 255, split.alpha
     scores = model.evaluate(x, alpha[..., None], batch_size=4, verbose=0, return_dict=True)
@@ -203,7 +203,7 @@ def test_fit_unet_with_zero_learning_rate_keeps_the_weights_it_starts_from():
 
 
 def test_progress_line_prints_one_line_per_epoch_with_the_numbers(capsys):
-    line = training.ProgressLine()
+    line = train_loop.ProgressLine()
     line.on_train_begin()
     line.on_epoch_end(0, {"loss": 0.51234, "iou": 0.9, "learning_rate": 0.002})
     line.on_epoch_end(1, {"loss": 0.25, "iou": 0.95})

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib import inference, metrics, synth, training, unet
+from course_lib import inference, metrics, synth, training, unet, unet_loss
 
 
 def _batch(n: int, size: int, seed: int = 0):
@@ -64,15 +64,15 @@ def test_dice_loss_is_zero_for_a_perfect_prediction_and_one_for_the_opposite():
     alpha[0, 2:6, 2:6] = 1
     perfect = np.concatenate([1 - alpha, alpha], axis=-1)
     opposite = perfect[..., ::-1]
-    assert float(training.dice_loss(alpha, perfect, smooth=0.0)) == pytest.approx(0.0, abs=1e-6)
-    assert float(training.dice_loss(alpha, opposite, smooth=0.0)) == pytest.approx(1.0, abs=1e-6)
+    assert float(unet_loss.dice_loss(alpha, perfect, smooth=0.0)) == pytest.approx(0.0, abs=1e-6)
+    assert float(unet_loss.dice_loss(alpha, opposite, smooth=0.0)) == pytest.approx(1.0, abs=1e-6)
 
 
 def test_mask_iou_metric_matches_course_metrics():
     rng = np.random.default_rng(3)
     alpha = (rng.random((2, 16, 16, 1)) > 0.5).astype(np.float32)
     p_obj = rng.random((2, 16, 16, 1)).astype(np.float32)
-    metric = training.MaskIoU()
+    metric = unet_loss.MaskIoU()
     metric.update_state(alpha, np.concatenate([1 - p_obj, p_obj], axis=-1))
     expected = metrics.iou((p_obj >= 0.5).reshape(-1, 16), (alpha >= 0.5).reshape(-1, 16))  # all pixels pooled
     assert float(metric.result()) == pytest.approx(expected, abs=1e-6)
