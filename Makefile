@@ -17,11 +17,12 @@ PYTEST_ARGS ?=
 EDITION ?= instructor
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup browser lab demo annotate test course model cutouts upgrade clean-venv help
+.PHONY: setup browser lab demo annotate test test-all course model cutouts upgrade clean-venv help
 
 help:
 	@echo "make lab         set up .venv and open JupyterLab on notebooks/ (PORT=$(PORT))"
-	@echo "make test        set up .venv and run the whole test suite (the browser test needs make browser first)"
+	@echo "make test        set up .venv and run the quick tests: every unit test and doctest, every lesson in smoke mode"
+	@echo "make test-all    set up .venv and run every test: lessons in fast mode, training, export, Dask, browser (after make browser)"
 	@echo "make setup       create .venv and install the pinned kit (lab, demo, test, course and model do it first)"
 	@echo "make demo        set up .venv and serve the comparison studio (apps/studio.ipynb) with Voila, offline (PORT=$(DEMO_PORT))"
 	@echo "make annotate    set up .venv and serve the annotation tool (apps/annotate.ipynb) with Voila, offline (PORT=$(DEMO_PORT); COURSE_ANNOTATE_DIR=folder)"
@@ -67,7 +68,12 @@ annotate: setup
 	$(if $(COURSE_ANNOTATE_DIR),COURSE_ANNOTATE_DIR="$(abspath $(COURSE_ANNOTATE_DIR))") $(VOILA_TEMPLATE) apps/annotate.ipynb --port=$(DEMO_PORT) --no-browser $(VOILA_ARGS)
 
 # Only the repository changes (.venv, build/): the browser test skips, naming `make browser`, without chromium.
+# `make test` leaves out the tests marked slow (pyproject.toml lists the markers; tests/conftest.py marks
+# some by name): lessons run in smoke mode only (COURSE_FAST=smoke). `make test-all` runs every test.
 test: setup
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-all: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The one target that changes the system, and only when asked: Debian's chromium and chromium-driver

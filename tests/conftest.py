@@ -16,11 +16,47 @@ NOTEBOOK_SECONDS: dict[str, float] = {}
 SLOW_KINDS = ("notebook", "browser", "dask", "export", "training")
 """Markers that say why a test is slow; each implies ``slow``, which ``make test`` deselects."""
 
+SLOW_TESTS: dict[str, str] = {
+    # test file (or file::test name prefix): its kind. Each took 10 s or more on 2 shared cores; a test
+    # file can as well say it itself with @pytest.mark.slow (or a kind). tests/test_make.py checks that
+    # every entry still names a test, so a rename cannot quietly move a slow test into `make test`.
+    "test_ablation.py::test_a_smoke_run_trains_resumes_and_scores": "training",
+    "test_checkpoint.py::test_checkpoint_meets_the_quality_bar_on_fresh_images": "slow",
+    "test_train_loop.py::test_a_resumed_run_continues_with_the_images_an_uninterrupted_run_sees": "training",
+    "test_train_loop.py::test_best_keras_is_the_epoch_with_the_best_validation_score": "training",
+    "test_train_loop.py::test_a_new_run_never_starts_over_an_existing_one_and_resume_needs_a_run": "training",
+    "test_train_loop.py::test_in_memory_early_stopping_restores_the_best_weights": "training",
+    "test_scene_training.py::test_init_starts_from_a_parent_and_refuses_another_architecture": "training",
+    "test_scene_training.py::test_a_run_checkpoints_every_epoch_and_resumes": "training",
+    "test_finetune.py::test_the_command_line_fine_tunes_a_folder_end_to_end": "training",
+    "test_finetune.py::test_fine_tuning_lowers_held_out_loss_and_writes_a_checkpoint_that_loads_safely": "training",
+    "test_pretrained.py::test_a_few_steps_lower_the_loss": "training",
+    "test_export.py::test_every_variant_loads_and_scores_within_tolerance_of_keras": "export",
+    "test_cli.py::test_sigint_midway_leaves_a_valid_report_and_no_partial_file_and_resume_finishes": "slow",
+    "test_benchmarks.py::test_every_benchmark_uses_the_shared_helpers_and_answers_help[bench_pretrained.py]": "slow",
+    "test_real_photos.py::test_every_reference_mask_replays_from_its_annotation": "slow",
+    "test_demo.py::test_mask_script_reproduces_the_committed_masks_exactly": "slow",
+    "test_dask.py": "dask",
+    "test_studio_browser.py": "browser",
+    "test_annotator_browser.py": "browser",
+}
+"""Slow tests in files that do not mark them themselves, by name prefix; ``make test`` leaves them out."""
+
+
+def slow_kind(nodeid: str) -> str | None:
+    """Return the kind :data:`SLOW_TESTS` gives the test ``nodeid`` ("tests/test_x.py::name[param]"), or None."""
+    name = nodeid.split("tests/", 1)[-1]
+    return next((kind for prefix, kind in SLOW_TESTS.items() if name.startswith(prefix)), None)
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Mark every test of a slow kind ``slow`` as well, so that ``-m "not slow"`` leaves them all out."""
+    """Mark the tests :data:`SLOW_TESTS` names, and every test of a slow kind ``slow`` as well,
+    so that ``-m "not slow"`` leaves them all out."""
     for item in items:
+        kind = slow_kind(item.nodeid)
+        if kind:
+            item.add_marker(getattr(pytest.mark, kind))
         if any(item.get_closest_marker(kind) for kind in SLOW_KINDS) and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
 
@@ -28,7 +64,7 @@ def pytest_collection_modifyitems(config, items):
 def pytest_terminal_summary(terminalreporter):
     if not NOTEBOOK_SECONDS:
         return
-    terminalreporter.section("notebook run times (fast mode)")
+    terminalreporter.section("notebook run times")
     for name, seconds in sorted(NOTEBOOK_SECONDS.items()):
         terminalreporter.write_line(f"{seconds:8.1f} s  {name}")
     terminalreporter.write_line(f"{sum(NOTEBOOK_SECONDS.values()):8.1f} s  total")

@@ -80,11 +80,44 @@ def test_make_test_changes_nothing_outside_the_repository():
         "make test would change the system; that belongs to make browser:\n" + planned)
     commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
                 if line.strip().startswith("make ")]
-    assert [c.split()[:2] for c in commands] == [["make", "browser"], ["make", "test"]], \
-        f"CI should run make browser, then make test: {commands}"
-    assert commands[-1] == "make test", "CI's last command is the README's make test, as it is"
+    assert [c.split()[:2] for c in commands] == [["make", "browser"], ["make", "test-all"]], \
+        f"CI should run make browser, then make test-all: {commands}"
+    assert commands[-1] == "make test-all", "CI's last command is the README's make test-all, as it is"
 
 
+def _recipe(target: str) -> str:
+    """Return what ``make -n target`` would run, the set-up left out (its stamp is up to date or not)."""
+    planned = subprocess.run(["make", "-n", "-o", ".venv/.course-installed", target], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    return "\n".join(line for line in planned.splitlines() if "pytest" in line)
+
+
+def test_make_test_leaves_the_slow_tests_out_and_test_all_runs_everything():
+    quick, everything = _recipe("test"), _recipe("test-all")
+    assert re.search(r"""-m\s+["']?not slow["']?""", quick), f"make test should deselect the slow tests:\n{quick}"
+    assert "pytest" in everything and " -m " not in everything.split("pytest", 1)[1], (
+        f"make test-all should run every test:\n{everything}")
+
+
+def test_every_slow_test_the_conftest_names_exists():
+    """tests/conftest.py marks tests of other files slow by name: a renamed test must not quietly turn fast."""
+    import ast
+
+    from conftest import SLOW_TESTS
+
+    for prefix in SLOW_TESTS:
+        file, _, name = prefix.partition("::")
+        path = ROOT / "tests" / file
+        assert path.is_file(), f"tests/conftest.py SLOW_TESTS names {file}, which tests/ lacks"
+        if name:
+            tests = [node.name for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                     if isinstance(node, ast.FunctionDef) and node.name.startswith("test")]
+            function = name.split("[", 1)[0]
+            assert any(test.startswith(function) for test in tests), (
+                f"tests/conftest.py SLOW_TESTS names {prefix}, but {file} has no such test: update the entry")
+
+
+@pytest.mark.slow
 def test_make_course_writes_html_with_figures(tmp_path):
     env = dict(os.environ, COURSE_FAST="1")
     result = subprocess.run(
@@ -105,6 +138,7 @@ def test_make_course_reports_a_missing_notebook(tmp_path):
     assert result.returncode == 2 and "nope.ipynb" in result.stderr
 
 
+@pytest.mark.slow
 def test_make_lab_serves_jupyterlab_with_the_notebooks():
     port = _free_port()
     token = "course-test-token"
@@ -141,6 +175,7 @@ def test_make_lab_serves_jupyterlab_with_the_notebooks():
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_make_demo_serves_the_studio_with_voila():
     """`make demo` runs apps/studio.ipynb in Voilà: the page carries the studio's widget, not a traceback."""
     port = _free_port()

@@ -1,8 +1,12 @@
-"""Every lesson (and every app in apps/) runs top to bottom in a fresh kernel, in fast mode, and is committed stripped.
+"""Every lesson (and every app in apps/) runs top to bottom in a fresh kernel, and is committed stripped.
 
-The fast-mode run executes every cell, the hidden solution cells included (each right after its exercise's stub),
-and keeps what each code cell printed in ``EXECUTED``: tests/test_solutions.py reads the self-checks' verdicts
-from there instead of running every lesson a second time.
+Two runs, each once per session:
+
+* smoke mode (``COURSE_FAST=smoke``, part of ``make test``): the tiniest sizes; proves that every cell runs.
+* fast mode (``COURSE_FAST=1``, marked ``notebook``, so only ``make test-all``): sizes whose numbers mean
+  something. It executes every cell, the hidden solution cells included (each right after its exercise's stub),
+  and keeps what each code cell printed in ``EXECUTED``: tests/test_solutions.py reads the self-checks' verdicts
+  from there instead of running every lesson a second time.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ LESSONS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 NOTEBOOKS = LESSONS + sorted(APP_DIR.glob("*.ipynb"))
 """The lessons, then the apps `make demo` serves (not lessons, but they must run just the same)."""
 CELL_TIMEOUT_S = 900
+"""nbclient's limit for one cell: past it the kernel is interrupted and the cell fails."""
+NOTEBOOK_TIMEOUT_S = 1800
+"""pytest-timeout's limit for a test that executes a whole notebook (the suite's default is shorter)."""
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -51,6 +58,12 @@ class Execution:
 EXECUTED: dict[str, Execution] = {}
 """Each notebook run by :func:`execute_in_fast_mode` in this session, by file name."""
 
+SMOKE_EXECUTED: dict[str, Execution] = {}
+"""Each notebook run by :func:`execute_in_smoke_mode` in this session, by file name."""
+
+MODES = {"fast": ("1", EXECUTED), "smoke": ("smoke", SMOKE_EXECUTED)}
+"""Each mode's ``COURSE_FAST`` value and the runs kept for it."""
+
 
 def _text_of(cell) -> str:
     """Return everything a code cell printed or displayed as plain text."""
@@ -67,13 +80,24 @@ def _text_of(cell) -> str:
 
 def execute_in_fast_mode(path: Path) -> Execution:
     """Run ``path`` top to bottom in a fresh kernel with ``COURSE_FAST=1``, once per session; return what it printed."""
-    if path.name in EXECUTED:
-        return EXECUTED[path.name]
+    return execute(path, "fast")
+
+
+def execute_in_smoke_mode(path: Path) -> Execution:
+    """Run ``path`` in a fresh kernel with ``COURSE_FAST=smoke``, once per session; return what it printed."""
+    return execute(path, "smoke")
+
+
+def execute(path: Path, mode: str) -> Execution:
+    """Run ``path`` top to bottom in a fresh kernel in ``mode`` ("fast" or "smoke"), once per session."""
+    flag, runs = MODES[mode]
+    if path.name in runs:
+        return runs[path.name]
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     saved = {key: os.environ.get(key) for key in ("COURSE_FAST", "TF_CPP_MIN_LOG_LEVEL")}
-    os.environ.update(COURSE_FAST="1", TF_CPP_MIN_LOG_LEVEL="2")      # the kernel inherits them
+    os.environ.update(COURSE_FAST=flag, TF_CPP_MIN_LOG_LEVEL="2")     # the kernel inherits them
     error = None
     start = time.perf_counter()
     try:
@@ -82,7 +106,7 @@ def execute_in_fast_mode(path: Path) -> Execution:
         index, source = _failing_cell(nb)
         error = f"{path.name}: cell {index} failed.\n--- cell source ---\n{source}\n--- error ---\n{exc}"
     finally:
-        NOTEBOOK_SECONDS[path.name] = time.perf_counter() - start
+        NOTEBOOK_SECONDS[f"{path.name} ({mode})"] = time.perf_counter() - start
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -90,8 +114,8 @@ def execute_in_fast_mode(path: Path) -> Execution:
                 os.environ[key] = value
     cells = [ExecutedCell(i, c.source, list(c.metadata.get("tags", [])), _text_of(c))
              for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    EXECUTED[path.name] = Execution(cells, error)
-    return EXECUTED[path.name]
+    runs[path.name] = Execution(cells, error)
+    return runs[path.name]
 
 
 def _test_id(path: Path) -> str:
@@ -110,7 +134,16 @@ def _failing_cell(nb) -> tuple[int, str]:
     return -1, ""
 
 
+@pytest.mark.timeout(NOTEBOOK_TIMEOUT_S)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_test_id)
+def test_notebook_runs_in_smoke_mode(path):
+    run = execute_in_smoke_mode(path)
+    if run.error:
+        pytest.fail(f"in smoke mode (COURSE_FAST=smoke): {run.error}", pytrace=False)
+
+
 @pytest.mark.notebook
+@pytest.mark.timeout(NOTEBOOK_TIMEOUT_S)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_test_id)
 def test_notebook_runs_in_fast_mode(path):
     run = execute_in_fast_mode(path)
