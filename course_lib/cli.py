@@ -1,6 +1,6 @@
 """``course-cutout``: cut the background out of a folder of product photos, from the command line.
 
-    course-cutout photos/ --out cut/                       # RGBA PNGs with the default CNN
+    course-cutout photos/ --out cut/                       # RGBA PNGs, the method that won on real dev photos
     course-cutout shop/*.jpg --out white/ --background white --format jpg --crop-margin 16
     course-cutout photos/ --out cut/ --method grabcut --chain my_chain.json --mask
     course-cutout photos/ --out cut/ --model build/unet_float16.tflite
@@ -47,7 +47,7 @@ __all__ = ["app", "main"]
 
 EXAMPLES = """[bold]Examples[/bold]
 
-  course-cutout photos/ --out cut/   [dim]every photo under photos/, RGBA PNGs, default CNN[/dim]
+  course-cutout photos/ --out cut/   [dim]every photo under photos/, RGBA PNGs, the dev winner (--method auto)[/dim]
 
   course-cutout 'shop/**/*.jpg' --out white/ --background white --format jpg --crop-margin 16
 
@@ -89,8 +89,11 @@ def _settings(method, model, chain, background, fmt, mask, crop_margin, decontam
     """Return the run's :class:`RunSettings` from the options, or raise a usage error that names the option."""
     from course_lib import cutout, imageio, pipeline
 
-    if method not in cutout.METHODS:
-        raise _usage(f"{method!r} is not a method; choose one of {', '.join(cutout.METHODS)}", "--method")
+    try:
+        method = cutout.resolve_method(method)           # "auto": the method that won on the real dev photos
+    except ValueError:
+        raise _usage(f"{method!r} is not a method; choose {cutout.DEFAULT_METHOD} or one of "
+                     f"{', '.join(cutout.METHODS)}", "--method") from None
     if model is not None:
         if not cutout.METHODS[method].uses_model:
             raise _usage(f"--model applies to a method that runs a network, not to {method!r}", "--model")
@@ -116,6 +119,23 @@ def _settings(method, model, chain, background, fmt, mask, crop_margin, decontam
     except ValueError as exc:
         raise _usage(str(exc)) from None
     return cutout.RunSettings(method, model, chain_pipeline.to_json(), spec)
+
+
+def _method_help() -> str:
+    """The --method help: what ``auto`` runs now, and why (read from data/models/real_default.json)."""
+    from course_lib import real_default
+
+    try:
+        choice = real_default.read_choice()
+        now = f"now {choice['default']}, median IoU {choice['medians'][choice['default']]:.3f} on dev"
+    except (FileNotFoundError, ValueError, KeyError):
+        now = f"now {real_default.FALLBACK}: the scores are missing"
+    return (f"auto (the default): the method with the best median IoU on the real dev photos, as "
+            f"data/models/real_default.json records ({now}); until a CNN beats GrabCut on real photos the tool "
+            "runs the dev winner. Or name one: real_cnn, real_hybrid, real_hybrid_box (the real-photo CNN alone, "
+            "or seeding GrabCut with its labels or its box); cnn, hybrid, hybrid_box (the same with lesson 04's "
+            "U-Net, made for generated images); otsu, adaptive, flood_fill, edges, grabcut (lesson 01's; grabcut "
+            "starts from the border).")
 
 
 def _client(address: str):
@@ -149,10 +169,9 @@ def cutout_command(
                                                 help="Photo files, folders (searched recursively) or glob patterns.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the cut-outs and the report.",
                                       show_default=False)],
-    method: Annotated[str, typer.Option("--method", "-m", help="cnn (the course's default U-Net) or a classical "
-                                        "method: otsu, adaptive, flood_fill, edges, grabcut.")] = "cnn",
+    method: Annotated[str, typer.Option("--method", "-m", help=_method_help())] = "auto",
     model: Annotated[Optional[Path], typer.Option(help="Another .keras checkpoint or an exported .tflite file "
-                                                  "(for --method cnn).", show_default=False)] = None,
+                                                  "(for a method that runs a CNN).", show_default=False)] = None,
     chain: Annotated[str, typer.Option(help="Postprocessing: 'default' (lesson 06's chain), 'none', or a saved "
                                        "pipeline's JSON file.")] = "default",
     background: Annotated[Optional[str], typer.Option(help="Composite onto white, a #RRGGBB colour or a photo "
@@ -189,12 +208,12 @@ def cutout_command(
     entries = catalogue.plan(found, out, settings.spec, overwrite=overwrite, resume=resume)
     todo = sum(e.job is not None for e in entries)
     console = Console(stderr=True, quiet=quiet)
-    about = {"method": method, "model": str(model or "") or None, "chain": settings.chain.to_dict()["steps"],
-             "background": background, "format": settings.spec.format, "out": str(out),
-             "runner": f"dask ({dask})" if dask else "plain"}
+    about = {"method": settings.method, "method_asked": method, "model": str(model or "") or None,
+             "chain": settings.chain.to_dict()["steps"], "background": background, "format": settings.spec.format,
+             "out": str(out), "runner": f"dask ({dask})" if dask else "plain"}
     if model is not None and todo and not dask:
         try:                                           # load now, so a bad model file is a usage error
-            cutout.load_segmenter(method, model)
+            cutout.load_segmenter(settings.method, model)
         except Exception as exc:
             raise _usage(f"{model} cannot be loaded as a model: {exc}", "--model") from None
     out.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,10 @@ The steps, for each photo (timed one by one, for the report):
 
 1. **decode** — :func:`course_lib.imageio.load_image` (EXIF, CMYK, 16-bit; a
    bad file becomes a report row that names it and the reason);
-2. **segment** — a method of :data:`METHODS`: the course's CNN (several photos
-   per network call: batching is what makes it fast) or a classical method;
+2. **segment** — a method of :data:`METHODS`: a CNN (several photos per
+   network call: batching is what makes it fast), a CNN + GrabCut hybrid or a
+   classical method; by default (:data:`DEFAULT_METHOD`, ``"auto"``) the one
+   that scored best on the real ``dev`` photos (:mod:`course_lib.real_default`);
 3. **postprocess** — a lesson-06 :class:`course_lib.pipeline.Pipeline`
    (``pipeline.DEFAULT`` unless told otherwise), then the cut-out itself
    (:func:`compose`): an RGBA image, or the product on a new background, cropped
@@ -51,7 +53,8 @@ from course_lib.boxes import bounding_box
 from course_lib.compositing import composite
 from course_lib.validate import as_alpha, as_rgb
 
-__all__ = ["Segmenter", "Method", "cnn_segmenter", "classical_segmenter", "METHODS", "load_segmenter",
+__all__ = ["Segmenter", "Method", "cnn_segmenter", "classical_segmenter", "METHODS", "DEFAULT_METHOD",
+           "resolve_method", "load_segmenter",
            "parse_background", "OutputSpec", "Job", "RunSettings", "STAGES", "compose", "encode",
            "output_is_complete", "report_row", "process_chunk", "process_job"]
 
@@ -86,19 +89,28 @@ class Method:
 
 
 def cnn_segmenter(model_path: str | os.PathLike | None = None,
-                  refine: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> Segmenter:
+                  refine: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None, *,
+                  photos: bool = False) -> Segmenter:
     """Return a segmenter that runs a U-Net on a batch of photos (the object probability of each).
 
     ``model_path``: a ``.keras`` checkpoint or a ``.tflite`` file
-    (:mod:`course_lib.export`); default ``inference.MODEL_PATH``, the course's
-    default CNN, read when this is called. ``refine(rgb, probability) -> alpha``,
-    if given, is applied to each photo after the network (a CNN-seeded method).
+    (:mod:`course_lib.export`); by default lesson 04's U-Net
+    (``inference.MODEL_PATH``, at ``inference.WORK_SIZE``), or with ``photos``
+    the real-photo CNN (``inference.REAL_MODEL_PATH``, at
+    ``inference.REAL_WORK_SIZE``, which a ``.keras`` ``model_path`` is predicted at
+    too); read when this is called. ``refine(rgb, probability) -> alpha``, if
+    given, is applied to each photo after the network (a CNN-seeded method).
     """
     from course_lib import export, inference
 
-    path = Path(inference.MODEL_PATH if model_path is None else model_path)
-    model = export.load_model(path)
-    size = getattr(model, "input_size", inference.WORK_SIZE)        # a .tflite file has its side built in
+    if photos and model_path is None:
+        model, size = inference.load_real_model()
+        path = inference.REAL_MODEL_PATH
+    else:
+        path = Path(inference.MODEL_PATH if model_path is None else model_path)
+        model = export.load_model(path)
+        size = inference.REAL_WORK_SIZE if photos else inference.WORK_SIZE
+    size = getattr(model, "input_size", size)        # a .tflite file has its side built in
 
     def segment(photos: list) -> list:
         alphas = inference.predict_alpha_batch(model, photos, size=size, batch_size=max(1, len(photos)))
@@ -117,27 +129,65 @@ def classical_segmenter(name: str) -> Callable[[Path | None], Segmenter]:
     return load
 
 
+def _cnn_method(photos: bool, refine=None) -> Callable[[Path | None], Segmenter]:
+    return functools.partial(cnn_segmenter, refine=refine, photos=photos)
+
+
 METHODS: dict[str, Method] = {
-    "cnn": Method("the course's default U-Net (inference.MODEL_PATH), or the .keras/.tflite file --model names",
-                  cnn_segmenter, uses_model=True, batch_size=8),
+    "real_cnn": Method("the real-photo CNN (inference.REAL_MODEL_PATH at REAL_WORK_SIZE), or the file --model names",
+                       _cnn_method(True), uses_model=True, batch_size=8),
+    "real_hybrid": Method("GrabCut from the real-photo CNN's labels, no box (course_lib.hybrid.hybrid_alpha)",
+                          _cnn_method(True, hybrid.hybrid_alpha), uses_model=True, batch_size=8),
+    "real_hybrid_box": Method("GrabCut inside the box the real-photo CNN places (course_lib.hybrid.hybrid_box_alpha)",
+                              _cnn_method(True, hybrid.hybrid_box_alpha), uses_model=True, batch_size=8),
+    "cnn": Method("lesson 04's U-Net (generated images; inference.MODEL_PATH), or the .keras/.tflite file --model "
+                  "names", _cnn_method(False), uses_model=True, batch_size=8),
     **{name: Method(f"lesson 01's {name} (classical.{function.__name__}, default parameters)",
                     classical_segmenter(name)) for name, function in classical.METHODS.items()},
-    "hybrid": Method("the CNN's probability as GrabCut's starting labels, no box (course_lib.hybrid; lesson 10)",
-                     functools.partial(cnn_segmenter, refine=hybrid.hybrid_alpha), uses_model=True, batch_size=8),
+    "hybrid": Method("GrabCut from lesson 04's U-Net's labels, no box (course_lib.hybrid; lesson 10)",
+                     _cnn_method(False, hybrid.hybrid_alpha), uses_model=True, batch_size=8),
+    "hybrid_box": Method("GrabCut inside the box lesson 04's U-Net places (course_lib.hybrid.hybrid_box_alpha)",
+                         _cnn_method(False, hybrid.hybrid_box_alpha), uses_model=True, batch_size=8),
 }
-"""The methods ``--method`` accepts, by name: ``cnn`` (the default), every classical method, and ``hybrid``."""
+"""The methods ``--method`` accepts, by name: the real-photo CNN and its two hybrids, lesson 04's U-Net and its
+two hybrids, and every classical method (``grabcut`` is GrabCut from the border). ``"auto"``
+(:data:`DEFAULT_METHOD`) stands for the one of them that scored best on the real ``dev`` photos."""
+
+DEFAULT_METHOD = "auto"
+"""What the tools run when no method is named: :func:`resolve_method` turns it into the ``dev`` winner."""
+
+
+def resolve_method(method: str = DEFAULT_METHOD) -> str:
+    """Return the name in :data:`METHODS` that ``method`` stands for: itself, or for ``"auto"`` the ``dev`` winner.
+
+    The winner is read from ``data/models/real_default.json``
+    (:func:`course_lib.real_default.default_method`): until a CNN closes the gap
+    on real photos, the tools run whatever scored best there.
+
+    >>> resolve_method("otsu"), resolve_method() in METHODS
+    ('otsu', True)
+    """
+    from course_lib import real_default
+
+    if method == DEFAULT_METHOD:
+        method = real_default.default_method()
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is not one of {sorted(METHODS)} or {DEFAULT_METHOD!r}")
+    return method
+
 
 _LOADED: dict[tuple, Segmenter] = {}
 
 
-def load_segmenter(method: str = "cnn", model: str | os.PathLike | None = None) -> Segmenter:
+def load_segmenter(method: str = DEFAULT_METHOD, model: str | os.PathLike | None = None) -> Segmenter:
     """Return the segmenter of ``method`` (with ``model``), loading it once per process.
 
-    A Dask worker keeps its model between tasks the same way. The model file's
+    With no arguments: the real-photo default (:func:`resolve_method`). A Dask
+    worker keeps its model between tasks the same way. The model file's
     modification time is part of the key, so a re-written file is loaded anew.
+    The segmenter's ``method`` attribute names the method it runs.
     """
-    if method not in METHODS:
-        raise ValueError(f"method={method!r} is not one of {sorted(METHODS)}")
+    method = resolve_method(method)
     if model is not None and not METHODS[method].uses_model:
         raise ValueError(f"--model applies to methods that run a network ({[m for m in METHODS if METHODS[m].uses_model]}), "
                          f"not to {method!r}")
@@ -145,7 +195,12 @@ def load_segmenter(method: str = "cnn", model: str | os.PathLike | None = None) 
     stamp = path.stat().st_mtime_ns if path is not None and path.exists() else None
     key = (method, str(path), stamp)
     if key not in _LOADED:
-        _LOADED[key] = METHODS[method].load(path)
+        segment = METHODS[method].load(path)
+        try:
+            segment.method = method
+        except AttributeError:              # a segmenter that takes no attributes (a builtin): no label
+            pass
+        _LOADED[key] = segment
     return _LOADED[key]
 
 
@@ -238,7 +293,7 @@ class Job:
 class RunSettings:
     """Everything :func:`process_chunk` needs besides the jobs: plain values, so it pickles to a Dask worker."""
 
-    method: str = "cnn"
+    method: str = DEFAULT_METHOD
     model: Path | None = None
     chain_json: str = field(default_factory=pipeline.DEFAULT.to_json)
     spec: OutputSpec = field(default_factory=OutputSpec)

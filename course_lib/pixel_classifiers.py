@@ -24,9 +24,9 @@ other method. Photos are scaled so their longer side is :data:`WORK_SIZE`
 before the features are computed (the features' windows are sized for it, as
 the U-Net's input is), and P(object) is resized back to the photo.
 
-:func:`whole_image_classifier` builds the text's version for comparison —
-global pooling, a dense layer and one softmax: one probability for the whole
-photo (ERRATA item 4 (docs/ERRATA.md#item-4)).
+The text's version — global pooling, a dense layer and one softmax: one
+probability pair for the whole photo — is written out in lesson 05, section 3,
+with a head's :meth:`ConvHead.softmax_weights` (ERRATA item 4 (docs/ERRATA.md#item-4)).
 
 >>> rng = np.random.default_rng(0)
 >>> X = rng.normal(size=(400, 3)); y = (X[:, 0] - X[:, 1] > 0.2).astype(int)
@@ -49,7 +49,7 @@ from course_lib.validate import as_rgb
 
 __all__ = ["scale_to_work_size", "LinearPixelClassifier", "LogisticRegression", "train_logistic_regression",
            "hinge_loss_and_gradients", "LinearSVM", "train_linear_svm", "build_conv_head", "ConvHead",
-           "train_conv_head", "whole_image_classifier", "feature_image", "unet_features"]
+           "train_conv_head", "feature_image", "unet_features"]
 
 
 def _standardise(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -408,31 +408,6 @@ def train_conv_head(X, y, *, epochs: int = 5, batch_size: int = 512, lr: float =
     head = ConvHead.from_weights(W, bias - mean @ W, history=dict(fit.history), features=features,
                                  work_size=work_size)
     return head
-
-
-# --- the text's version: one softmax for the whole photo --------------------------------------------
-
-
-def whole_image_classifier(head: ConvHead):
-    """Return the text's classifier (§3.2, §4.3 part 3) on the same features: global average pooling → Dense(2) → softmax.
-
-    Its dense layer holds ``head``'s weights, so it is the per-pixel head with the
-    pixels averaged away first. Output: ``N×2`` — one (background, object)
-    probability pair for the whole photo, no map (ERRATA item 4
-    (docs/ERRATA.md#item-4)). Because the layer
-    is linear, its logits are the *mean of the per-pixel logits*.
-    """
-    import keras
-    from keras import layers
-
-    W, b = head.softmax_weights()
-    inputs = keras.Input(shape=(None, None, W.shape[0]), name="features")      # N×H×W×F
-    pooled = layers.GlobalAveragePooling2D(name="global_pool")(inputs)           # N×F: "one feature vector"
-    logits = layers.Dense(2, name="dense")(pooled)                               # N×2
-    probs = layers.Softmax(name="softmax")(logits)
-    model = keras.Model(inputs, probs, name="whole_image_classifier")
-    model.get_layer("dense").set_weights([W.astype(np.float32), b.astype(np.float32)])
-    return model
 
 
 def feature_image(classifier: LinearPixelClassifier, rgb) -> np.ndarray:

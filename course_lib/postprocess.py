@@ -21,9 +21,8 @@ product); alphas ``H×W float32`` in [0, 1]. A step that needs a hard mask
 accepts an alpha too and reads it as ``alpha >= 0.5``. Sizes and radii are in
 pixels of the image they act on.
 
-:func:`text_background_formula` and :func:`text_fill_formula` are the course
-text's §4.3 (part 4) formulas written out as printed, so lesson 06 can run them next to
-the steps that work (ERRATA item 5 (docs/ERRATA.md#item-5)).
+The course text's §4.3 (part 4) formulas are not here: lesson 06 writes them out as printed,
+in a few lines, and runs them next to these steps (ERRATA item 5 (docs/ERRATA.md#item-5)).
 
 >>> import numpy as np
 >>> ring = np.zeros((7, 7), bool); ring[1:6, 1:6] = True; ring[3, 3] = False
@@ -44,38 +43,9 @@ from course_lib.box_filter import box_mean
 from course_lib.boxes import bounding_box
 from course_lib.validate import as_alpha, as_mask, as_number, as_rgb
 
-__all__ = ["text_background_formula", "text_fill_formula", "binarise", "fill_holes", "keep_largest",
+__all__ = ["binarise", "fill_holes", "keep_largest",
            "remove_specks", "trimap", "trimap_to_uint8", "guided_filter", "refine_guided", "feather", "matting",
            "refine_matting", "estimate_foreground", "save_cutout"]
-
-# --- the text's formulas, as written (ERRATA item 5 (docs/ERRATA.md#item-5)) ------------------
-
-
-def text_background_formula(binary, filtered, background) -> np.ndarray:
-    """Return ``Binary·Filter + (1 − Binary)·Background``: the text's §4.3 (part 4) update, applied once.
-
-    The formula has ``Background`` on both sides, so it defines nothing: where
-    ``Binary`` is 0 it returns whatever ``background`` held before, and any
-    array that equals ``Filter`` on the object satisfies it. Nothing here
-    removes residual background. Arrays broadcast (H×W masks with H×W×3 images).
-    """
-    b = np.asarray(binary, np.float32)
-    if b.ndim == 2 and np.ndim(filtered) == 3:
-        b = b[:, :, None]
-    return b * np.asarray(filtered, np.float32) + (1 - b) * np.asarray(background, np.float32)
-
-
-def text_fill_formula(binary, average, threshold: float) -> np.ndarray:
-    """Return ``Average + (Threshold − Average)·Binary``: the text's §4.3 (part 4) ``Fill``, as written.
-
-    Where ``Binary`` is 1 the result is the constant ``threshold``; where it is
-    0, the local ``average``. A hole (``Binary`` = 0 inside the product) gets the
-    local average, so a hole wider than the averaging window stays a hole.
-    """
-    b = np.asarray(binary, np.float32)
-    a = np.asarray(average, np.float32)
-    return a + (np.float32(threshold) - a) * b
-
 
 # --- a clean hard mask -----------------------------------------------------------------------
 

@@ -46,8 +46,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
     "PADDINGS", "same_padding", "output_size",
-    "conv2d", "conv2d_forward", "conv2d_backward", "conv2d_naive", "true_convolution2d", "conv2d_text_formula",
-    "max_pool2d", "max_pool2d_forward", "max_pool2d_backward", "max_pool2d_text_formula",
+    "conv2d", "conv2d_forward", "conv2d_backward", "conv2d_naive", "true_convolution2d",
+    "max_pool2d", "max_pool2d_forward", "max_pool2d_backward",
     "avg_pool2d", "avg_pool2d_forward", "avg_pool2d_backward",
     "relu", "relu_forward", "relu_backward", "sigmoid", "sigmoid_forward", "sigmoid_backward",
     "softmax", "softmax_forward", "softmax_backward",
@@ -394,35 +394,6 @@ def avg_pool2d_backward(dout, cache) -> np.ndarray:
             dxp[:, u: u + (ho - 1) * sh + 1: sh, v: v + (wo - 1) * sw + 1: sw] += share
     (top, _), (left, _) = pads
     return dxp[:, top: top + x_shape[1], left: left + x_shape[2]]
-
-
-# --- the course text's formulas, kept to show what they compute (ERRATA items 1, 2: docs/ERRATA.md) --
-
-
-def conv2d_text_formula(x, w, b=None) -> np.ndarray:
-    """Return what §3.1/§4.1's formula ``FeatureMap_ij = Σ_k filter_{ik,jk} · Input_ij + bias`` computes.
-
-    Its input index ``ij`` never moves with the kernel offset, so every kernel
-    weight multiplies the *same* pixel: the output is each pixel times the sum
-    of the kernel's weights — no neighbours, no edges, no blur. (Shapes as
-    :func:`conv2d` with ``padding="same"``; this is the generous reading.)
-    """
-    x = _as_float(x, "x", 4)
-    w = _as_float(w, "w", 4)
-    summed = w.sum(axis=(0, 1))                     # C×O: the kernel collapses to one number per pair
-    out = np.tensordot(x, summed, axes=([3], [0]))
-    return out if b is None else out + _as_float(b, "b")
-
-
-def max_pool2d_text_formula(x, pool_size=2) -> np.ndarray:
-    """Return what §3.1/§4.1's ``Pool_ij = max_{k,l} FeatureMap_{ijkl}`` computes, read as ``F[i+k, j+l]``.
-
-    Without a stride in the formula, the window moves one pixel at a time: the
-    result is a max *filter* of (almost) the input's size, not a pooling that
-    shrinks the map. (Any other reading that ties no window to ``(i, j)`` gives
-    one number for the whole map.)
-    """
-    return max_pool2d(x, pool_size, stride=1, padding="valid")
 
 
 # --- activations ------------------------------------------------------------------------------------

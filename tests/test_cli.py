@@ -79,7 +79,7 @@ def first_run(catalogue_dir, tmp_path_factory):
     folder, _ = catalogue_dir
     out = tmp_path_factory.mktemp("run") / "cut"
     before = _tree(folder)
-    code = cli.main([str(folder), "--out", str(out), "--mask", "-q"])
+    code = cli.main([str(folder), "--out", str(out), "--method", "cnn", "--mask", "-q"])   # generated: lesson 04's
     return folder, out, code, before
 
 
@@ -121,7 +121,7 @@ def test_a_second_run_overwrites_nothing_and_resume_does_no_model_work(first_run
     folder, out, _, _ = first_run
     before = _tree(out)
     outputs = {k: v for k, v in before.items() if not k.startswith("report.")}
-    assert cli.main([str(folder), "--out", str(out), "--mask", "-q"]) == 1
+    assert cli.main([str(folder), "--out", str(out), "--method", "cnn", "--mask", "-q"]) == 1
     rows = _rows(out)
     assert sum(r["status"] == "exists" for r in rows) == 16
     assert all("--overwrite" in r["error"] for r in rows if r["status"] == "exists")
@@ -137,7 +137,7 @@ def test_a_second_run_overwrites_nothing_and_resume_does_no_model_work(first_run
     monkeypatch.setattr(inference, "load_pretrained", spy)
     monkeypatch.setattr(cutout, "_LOADED", {})                 # a model kept from the first run would hide a load
     start = time.perf_counter()
-    assert cli.main([str(folder), "--out", str(out), "--mask", "--resume", "-q"]) == 1   # the 4 bad files still fail
+    assert cli.main([str(folder), "--out", str(out), "--method", "cnn", "--mask", "--resume", "-q"]) == 1   # 4 bad
     assert calls == [] and time.perf_counter() - start < 10
     rows = _rows(out)
     assert sum(r["status"] == "skipped" for r in rows) == 16 and sum(r["status"] == "failed" for r in rows) == 4
@@ -177,8 +177,9 @@ def test_crop_margin_output_contains_the_whole_object(tmp_path):
     # the CNN with the default chain: the crop holds every pixel of the full output's alpha
     photo = synth.make_sample(77, size=128, difficulty="medium").rgb
     imageio.save_png(tmp_path / "photo.png", photo)
-    assert cli.main([str(tmp_path / "photo.png"), "--out", str(tmp_path / "full"), "-q"]) == 0
-    assert cli.main([str(tmp_path / "photo.png"), "--out", str(tmp_path / "crop"), "--crop-margin", "5", "-q"]) == 0
+    cnn = ["--method", "cnn", "-q"]                                        # a generated photo: lesson 04's U-Net
+    assert cli.main([str(tmp_path / "photo.png"), "--out", str(tmp_path / "full"), *cnn]) == 0
+    assert cli.main([str(tmp_path / "photo.png"), "--out", str(tmp_path / "crop"), "--crop-margin", "5", *cnn]) == 0
     full = np.asarray(Image.open(tmp_path / "full" / "photo.png"))[:, :, 3]
     crop = np.asarray(Image.open(tmp_path / "crop" / "photo.png"))[:, :, 3]
     box = boxes.bounding_box(full, 5)
@@ -208,8 +209,9 @@ def test_backgrounds_colour_photo_and_jpeg(tmp_path):
 def test_a_saved_chain_is_applied(tmp_path, catalogue_dir):
     folder, _ = catalogue_dir
     chain = pipeline.Pipeline(["binarise", ("opening", {"size": 3})]).save(tmp_path / "hard.json")
-    assert cli.main([str(folder / "p01.png"), "--out", str(tmp_path / "hard"), "--chain", str(chain), "-q"]) == 0
-    assert cli.main([str(folder / "p01.png"), "--out", str(tmp_path / "soft"), "--chain", "none", "-q"]) == 0
+    cnn = ["--method", "cnn", "-q"]                                        # a soft alpha to harden
+    assert cli.main([str(folder / "p01.png"), "--out", str(tmp_path / "hard"), "--chain", str(chain), *cnn]) == 0
+    assert cli.main([str(folder / "p01.png"), "--out", str(tmp_path / "soft"), "--chain", "none", *cnn]) == 0
     hard = np.asarray(Image.open(tmp_path / "hard" / "p01.png"))[:, :, 3]
     soft = np.asarray(Image.open(tmp_path / "soft" / "p01.png"))[:, :, 3]
     assert set(np.unique(hard)) == {0, 255}, "a chain ending in a hard mask gives a 0/255 alpha"
@@ -431,3 +433,25 @@ def test_resume_after_a_partial_run_skips_exactly_the_done_photos_and_nothing_is
     assert _sizes(out) == {"mug_jpg.png": sizes["mug.jpg"], "mug_png.png": sizes["mug.png"],
                            "a/cup.png": sizes["a/cup.png"], "b/cup.png": sizes["b/cup.png"],
                            "plate.png": sizes["plate.png"]}
+
+
+def test_with_no_method_the_tool_runs_the_real_photo_default(tmp_path):
+    """`course-cutout photos/ --out cut/` runs the dev winner (data/models/real_default.json), and says so."""
+    from course_lib import real_default
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for k in range(2):
+        imageio.save_png(photos / f"p{k}.png", synth.make_sample(600 + k, size=64, difficulty="easy").rgb)
+    winner = real_default.read_choice()["default"]
+    assert cli.main([str(photos), "--out", str(tmp_path / "cut"), "-q"]) == 0
+    summary = catalogue.read_report(tmp_path / "cut")["summary"]
+    assert summary["method"] == winner and summary["method_asked"] == "auto"
+    assert cli.main([str(photos), "--out", str(tmp_path / "named"), "--method", winner, "-q"]) == 0
+    default = sorted(p.relative_to(tmp_path / "cut") for p in (tmp_path / "cut").glob("*.png"))
+    named = sorted(p.relative_to(tmp_path / "named") for p in (tmp_path / "named").glob("*.png"))
+    assert default == named and len(default) == 2
+    assert all((tmp_path / "cut" / p).read_bytes() == (tmp_path / "named" / p).read_bytes() for p in default), \
+        "no --method must write what the winner writes"
+    assert cutout.load_segmenter().method == winner, "load_segmenter() with no arguments is the default too"
+    assert cutout.RunSettings().method == "auto"

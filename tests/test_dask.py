@@ -44,8 +44,8 @@ def client():
 
 def test_dask_writes_byte_identical_outputs_and_the_same_report(photos, tmp_path, client):
     plain, distributed = tmp_path / "plain", tmp_path / "dask"
-    assert cli.main([str(photos), "--out", str(plain), "--mask", "-q"]) == 0       # the CNN, lesson 06's chain
-    settings = cutout.RunSettings(spec=cutout.OutputSpec(mask=True))
+    assert cli.main([str(photos), "--out", str(plain), "--method", "cnn", "--mask", "-q"]) == 0   # lesson 06's chain
+    settings = cutout.RunSettings(method="cnn", spec=cutout.OutputSpec(mask=True))
     entries = catalogue.plan(catalogue.find_inputs([photos], exclude=distributed), distributed, settings.spec)
     result = scale_out.run_dask(entries, settings, client)
     catalogue.write_report(distributed, result.rows, catalogue.summarise(result))

@@ -102,15 +102,17 @@ def test_conv_head_with_copied_weights_computes_the_logistic_regression(classifi
     np.testing.assert_allclose(head.alpha(test_split.rgb[0]), logreg.alpha(test_split.rgb[0]), atol=1e-5)
 
 
-def test_whole_image_classifier_gives_one_pair_whose_logits_are_the_mean_pixel_logits(classifiers, test_split):
+def test_the_heads_weights_give_its_map_and_the_whole_image_answer_of_lesson_05(classifiers, test_split):
+    # lesson 05, section 3 (ERRATA 4) writes both designs with softmax_weights(): per pixel, and on the pooled photo
     head = classifiers["1×1 conv head"]
-    feats = pc.feature_image(head, test_split.rgb[0])
-    whole = pc.whole_image_classifier(head)
-    probs = np.asarray(whole(feats[None]))
-    assert probs.shape == (1, 2) and probs.sum() == pytest.approx(1, abs=1e-6)
+    feats = pc.feature_image(head, test_split.rgb[0]).astype(np.float64)
     W, b = head.softmax_weights()
-    mean_logits = (feats.reshape(-1, feats.shape[-1]).astype(np.float64) @ W + b).mean(axis=0)
-    np.testing.assert_allclose(probs[0], scratch.softmax(mean_logits), atol=1e-5)
+    per_pixel = scratch.softmax(feats @ W + b)[..., 1]
+    np.testing.assert_allclose(per_pixel, head.probability_map(feats), atol=1e-5)   # the Keras layer's own answer
+    whole = scratch.softmax(feats.reshape(-1, feats.shape[-1]).mean(axis=0) @ W + b)
+    assert whole.shape == (2,) and whole.sum() == pytest.approx(1)
+    np.testing.assert_allclose(whole, scratch.softmax((feats @ W + b).mean(axis=(0, 1))), atol=1e-12)
+    assert per_pixel.min() < whole[1] < per_pixel.max()            # one number where the map holds many
 
 
 def test_bad_inputs_raise_naming_the_parameter(pixels):

@@ -233,25 +233,6 @@ def test_save_cutout_writes_an_rgba_png(tmp_path, sample):
         pp.save_cutout(path, sample.rgb, alpha)
 
 
-# --- the text's formulas (ERRATA 5) ------------------------------------------------------------------------
-
-def test_the_texts_fill_formula_does_not_fill_a_hole():
-    m = ring(size=41, outer=(4, 37), inner=(12, 29)).astype(np.float32)
-    average = cv2.blur(m, (5, 5))
-    filled = pp.text_fill_formula(m, average, 0.5)
-    assert filled[20, 20] == 0.0 and np.allclose(filled[m == 1], 0.5)
-    assert pp.fill_holes(m)[20, 20]
-
-
-def test_the_texts_background_formula_depends_on_its_own_starting_value():
-    binary = ring().astype(np.float32)
-    filtered = np.full((21, 21), 7.0, np.float32)
-    a = pp.text_background_formula(binary, filtered, np.zeros((21, 21)))
-    b = pp.text_background_formula(binary, filtered, np.ones((21, 21)))
-    assert np.array_equal(a[binary == 1], b[binary == 1]) and not np.array_equal(a, b)
-    assert np.array_equal(pp.text_background_formula(binary, filtered, a), a)   # a fixed point: no update
-
-
 # --- bad inputs ----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("call, message", [

@@ -288,17 +288,6 @@ def test_same_padding_and_output_size_follow_tensorflow():
                     assert scratch.output_size(size, k, s, "valid") == y.shape[1]
 
 
-def test_the_texts_formulas_compute_something_else():
-    rng = np.random.default_rng(13)
-    x = rng.random((1, 8, 8, 1))
-    sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], float)[:, :, None, None]
-    assert np.all(scratch.conv2d_text_formula(x, sobel) == 0)            # weights sum to 0: a blank map
-    box = np.full((3, 3, 1, 1), 1 / 9)
-    np.testing.assert_allclose(scratch.conv2d_text_formula(x, box), x)  # a blur that does not blur
-    assert scratch.max_pool2d_text_formula(x, 2).shape == (1, 7, 7, 1)  # no shrinking
-    assert scratch.max_pool2d(x, 2).shape == (1, 4, 4, 1)
-
-
 @pytest.mark.parametrize("call, error, words", [
     (lambda: scratch.conv2d(np.zeros((5, 5, 1)), np.zeros((3, 3, 1, 1))), ValueError, "x must be N×H×W×C"),
     (lambda: scratch.conv2d(np.zeros((1, 5, 5, 2)), np.zeros((3, 3, 3, 1))), ValueError, "input channels"),

@@ -1,0 +1,210 @@
+"""Which method the tools run on real photos: the candidates, scored on the real ``dev`` photos, and the winner.
+
+The kit's rule: until a CNN closes the gap to GrabCut on real photos, the tools
+(``course-cutout``, :func:`course_lib.cutout.load_segmenter`) default to
+whatever scores best on ``dev``. :func:`score_candidates` scores every
+candidate the tools can run (:data:`CANDIDATES`) on ``dev``, photo by photo;
+:func:`choose` keeps the one with the best median IoU;
+``scripts/choose_real_default.py`` writes both to :data:`CHOICE_PATH`, and the
+tools read the winner from there (:func:`default_method`).
+
+GrabCut draws random numbers (its colour models start from k-means), so every
+GrabCut-based candidate is scored with each of :data:`SEEDS`
+(``cv2.setRNGSeed``): a photo's score is the mean over the seeds, and the JSON
+keeps each seed's scores too. ``holdout`` is never scored here: it is for final
+numbers, not for choosing.
+
+>>> scores = {"a": {"p1": 0.5, "p2": 0.9, "p3": 0.1}, "b": {"p1": 0.6, "p2": 0.6, "p3": 0.6}}
+>>> medians(scores), choose(scores)
+({'a': 0.5, 'b': 0.6}, 'b')
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from course_lib.config import DATA_DIR
+
+__all__ = ["CHOICE_PATH", "SEEDS", "CANDIDATES", "FALLBACK", "WORK_SIZES", "THRESHOLDS", "candidate_methods",
+           "score_candidates", "medians", "means", "versus", "choose", "sweep_work_size", "sweep_threshold",
+           "read_choice", "default_method"]
+
+CHOICE_PATH = DATA_DIR / "models" / "real_default.json"
+"""Where the scores on ``dev`` and the chosen default live (written by ``scripts/choose_real_default.py``)."""
+
+SEEDS = (0, 1)
+"""The seeds each GrabCut-based candidate runs with; a photo's score is their mean."""
+
+CANDIDATES = {
+    "real_cnn": ("the real-photo CNN alone (probability ≥ 0.5)", False),
+    "real_hybrid": ("GrabCut from the real-photo CNN's labels", True),
+    "real_hybrid_box": ("GrabCut inside the box the real-photo CNN places", True),
+    "cnn": ("lesson 04's U-Net (generated images) alone", False),
+    "hybrid": ("GrabCut from lesson 04's U-Net's labels", True),
+    "hybrid_box": ("GrabCut inside the box lesson 04's U-Net places", True),
+    "grabcut": ("GrabCut from the border (lesson 01: a box 5 % inside the frame)", True),
+}
+"""The candidates, ``{name: (what it is, whether GrabCut runs)}``; each name is a ``course-cutout --method``."""
+
+FALLBACK = "grabcut"
+"""The default when :data:`CHOICE_PATH` cannot be read: the best method on ``dev`` before any CNN was measured."""
+
+WORK_SIZES = (64, 80, 96, 112, 128, 160)
+"""The working sizes tried for the real-photo CNN on ``dev`` (lesson 04b's sweep)."""
+
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+"""The thresholds tried for the real-photo CNN alone on ``dev`` (recorded, not a candidate: :func:`sweep_threshold`)."""
+
+
+def candidate_methods(real_cnn: Callable, unet_cnn: Callable, seed: int = 0) -> dict[str, Callable]:
+    """Return ``{name: rgb -> alpha}`` for every :data:`CANDIDATES` entry, GrabCut seeded with ``seed``.
+
+    ``real_cnn`` and ``unet_cnn`` map a photo to the object probability of the
+    real-photo CNN and of lesson 04's U-Net (an
+    :class:`~course_lib.inference.AlphaCache` each, so a photo is predicted once
+    however many candidates and seeds use it).
+    """
+    from course_lib import classical, hybrid
+
+    return {
+        "real_cnn": lambda rgb: real_cnn(rgb) >= 0.5,
+        "real_hybrid": hybrid.hybrid_method(real_cnn, "labels", seed=seed),
+        "real_hybrid_box": hybrid.hybrid_method(real_cnn, "box", seed=seed),
+        "cnn": lambda rgb: unet_cnn(rgb) >= 0.5,
+        "hybrid": hybrid.hybrid_method(unet_cnn, "labels", seed=seed),
+        "hybrid_box": hybrid.hybrid_method(unet_cnn, "box", seed=seed),
+        "grabcut": lambda rgb: classical.grabcut_mask(rgb, seed=seed),
+    }
+
+
+def _iou_by_photo(methods: dict[str, Callable], split) -> dict[str, dict[str, float]]:
+    """Return ``{method: {photo: IoU}}`` (rounded to 4 decimals) over a :class:`~course_lib.datasets.Split`."""
+    from course_lib import evaluate
+
+    rows = evaluate.evaluate_methods(methods, split, progress=False)
+    failed = [f"{split.meta[r['index']]['name']} / {r['method']}: {r['error']}" for r in rows if r["error"]]
+    if failed:
+        raise RuntimeError("a candidate failed on a dev photo: " + "; ".join(failed[:5]))
+    out: dict[str, dict[str, float]] = {name: {} for name in methods}
+    for r in rows:
+        out[r["method"]][split.meta[r["index"]]["name"]] = round(float(r["iou"]), 4)
+    return out
+
+
+def score_candidates(real_cnn: Callable, unet_cnn: Callable, split, seeds=SEEDS) -> dict[str, dict]:
+    """Return ``{name: {"per_photo": {photo: IoU}, "per_seed": {seed: {photo: IoU}}}}`` for every candidate.
+
+    ``per_photo`` is the mean over ``seeds`` for a GrabCut-based candidate (the
+    CNN alone has no seed: it is scored once). IoUs are rounded to 4 decimals,
+    and the means are taken from the rounded values, so the stored numbers follow
+    from each other exactly.
+    """
+    if not seeds:
+        raise ValueError("seeds is empty: give at least one seed for GrabCut")
+    by_seed = {int(seed): _iou_by_photo(candidate_methods(real_cnn, unet_cnn, int(seed)), split) for seed in seeds}
+    first = by_seed[int(seeds[0])]
+    out = {}
+    for name, (_, uses_grabcut) in CANDIDATES.items():
+        if not uses_grabcut:
+            out[name] = {"per_photo": first[name]}
+            continue
+        per_seed = {str(seed): scores[name] for seed, scores in by_seed.items()}
+        per_photo = {photo: round(float(np.mean([s[photo] for s in per_seed.values()])), 4) for photo in first[name]}
+        out[name] = {"per_photo": per_photo, "per_seed": per_seed}
+    return out
+
+
+def medians(per_photo: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Return each method's median over its photos, rounded to 4 decimals: ``{method: median}``."""
+    return {name: round(float(np.median(list(scores.values()))), 4) for name, scores in per_photo.items()}
+
+
+def means(per_photo: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Return each method's mean over its photos, rounded to 4 decimals: ``{method: mean}``."""
+    return {name: round(float(np.mean(list(scores.values()))), 4) for name, scores in per_photo.items()}
+
+
+def versus(per_photo: dict[str, dict[str, float]], reference: str = "grabcut", margin: float = 0.01) -> dict:
+    """Return ``{method: {"better": n, "worse": n}}``: on how many photos each beats or trails ``reference``.
+
+    A photo counts when the IoUs differ by more than ``margin``. A median can
+    hide a long tail: a method may win the median and still lose more photos than it wins.
+
+    >>> versus({"g": {"p": 0.5, "q": 0.5}, "m": {"p": 0.9, "q": 0.505}}, "g")["m"]
+    {'better': 1, 'worse': 0}
+    """
+    if reference not in per_photo:
+        raise ValueError(f"reference={reference!r} is not one of the scored methods {sorted(per_photo)}")
+    base = per_photo[reference]
+    return {name: {"better": sum(scores[k] > base[k] + margin for k in base),
+                   "worse": sum(scores[k] < base[k] - margin for k in base)} for name, scores in per_photo.items()}
+
+
+def choose(per_photo: dict[str, dict[str, float]]) -> str:
+    """Return the method with the best median (the first listed, on a tie)."""
+    if not per_photo:
+        raise ValueError("per_photo is empty: score at least one method")
+    by_median = medians(per_photo)
+    return max(by_median, key=by_median.get)
+
+
+def sweep_work_size(model, split, sizes=WORK_SIZES) -> dict[str, float]:
+    """Return ``{size: median IoU on split}`` of ``model`` alone (probability ≥ 0.5) at each working size."""
+    from course_lib import inference, metrics
+
+    out = {}
+    for size in sizes:
+        alphas = inference.predict_alpha_batch(model, list(split.rgb), size=int(size))
+        out[str(int(size))] = round(float(np.median([metrics.iou(a >= 0.5, t >= 0.5)
+                                                      for a, t in zip(alphas, split.alpha)])), 4)
+    return out
+
+
+def sweep_threshold(cnn: Callable, split, thresholds=THRESHOLDS) -> dict[str, float]:
+    """Return ``{threshold: median IoU on split}`` of a CNN alone cut at each threshold.
+
+    Recorded for the reader, not a candidate: a threshold chosen on these 21
+    photos and scored on the same photos flatters itself.
+    """
+    from course_lib import metrics
+
+    probabilities = [cnn(rgb) for rgb in split.rgb]
+    return {f"{t:.2f}": round(float(np.median([metrics.iou(p >= t, truth >= 0.5)
+                                                for p, truth in zip(probabilities, split.alpha)])), 4)
+            for t in thresholds}
+
+
+def read_choice(path: str | os.PathLike = CHOICE_PATH) -> dict:
+    """Return the stored choice (the JSON ``scripts/choose_real_default.py`` wrote).
+
+    Raises FileNotFoundError (with the command that writes it) or ValueError (a file that is not the choice).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `python scripts/choose_real_default.py` to score the "
+                                "candidates on the real dev photos and write it")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}): write it again with scripts/choose_real_default.py") \
+            from None
+    if not isinstance(data, dict) or data.get("default") not in CANDIDATES:
+        raise ValueError(f"{path} names no known default method (expected one of {sorted(CANDIDATES)})")
+    return data
+
+
+def default_method(path: str | os.PathLike = CHOICE_PATH) -> str:
+    """Return the method the tools run on real photos by default: the stored ``dev`` winner.
+
+    When the file cannot be read, :data:`FALLBACK` (GrabCut from the border,
+    the best method on ``dev`` before any CNN was measured).
+    """
+    try:
+        return read_choice(path)["default"]
+    except (FileNotFoundError, ValueError):
+        return FALLBACK

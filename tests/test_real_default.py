@@ -1,0 +1,125 @@
+"""course_lib.real_default and data/models/real_default.json: the tools' default is the dev winner, from dev only."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from course_lib import cutout, inference, real, real_default
+from course_lib.config import DATA_DIR
+
+README = DATA_DIR.parent / "README.md"
+
+
+@pytest.fixture(scope="module")
+def stored():
+    return json.loads(real_default.CHOICE_PATH.read_text(encoding="utf-8"))
+
+
+def test_the_default_is_the_best_dev_median_and_the_medians_follow_from_the_photos(stored):
+    methods = stored["methods"]
+    assert set(methods) == set(real_default.CANDIDATES) and set(stored["medians"]) == set(methods)
+    for name, entry in methods.items():
+        scores = list(entry["per_photo"].values())
+        assert entry["median"] == stored["medians"][name]
+        assert abs(float(np.median(scores)) - entry["median"]) <= 5e-5, name
+        for seed, per_photo in entry.get("per_seed", {}).items():
+            assert abs(float(np.median(list(per_photo.values()))) - entry["median_per_seed"][seed]) <= 5e-5
+        if real_default.CANDIDATES[name][1]:                     # GrabCut-based: every seed, and their mean
+            assert sorted(map(int, entry["per_seed"])) == sorted(stored["seeds"]) and len(stored["seeds"]) >= 2
+            for photo, value in entry["per_photo"].items():
+                mean = np.mean([entry["per_seed"][str(s)][photo] for s in stored["seeds"]])
+                assert abs(mean - value) <= 5e-5, (name, photo)
+        assert abs(float(np.mean(scores)) - stored["means"][name]) <= 5e-5, name
+        base = methods["grabcut"]["per_photo"]
+        better = sum(entry["per_photo"][k] > base[k] + 0.01 for k in base)
+        worse = sum(entry["per_photo"][k] < base[k] - 0.01 for k in base)
+        assert stored["versus_grabcut"][name] == {"better": better, "worse": worse}, name
+    best = max(stored["medians"].values())
+    assert stored["medians"][stored["default"]] == best
+    assert stored["default"] == max(stored["medians"], key=stored["medians"].get)
+
+
+def test_only_dev_photos_were_scored(stored):
+    dev = {p["name"] for p in real.read_photos("dev")}
+    holdout = {p["name"] for p in real.read_photos("holdout")}
+    assert stored["split"] == "dev" and set(stored["photos"]) == dev
+    text = json.dumps(stored)
+    for name, entry in stored["methods"].items():
+        assert set(entry["per_photo"]) == dev, name
+        for per_photo in entry.get("per_seed", {}).values():
+            assert set(per_photo) == dev
+    leaked = [h for h in holdout - dev if re.search(rf'"{re.escape(h)}"', text)]
+    assert not leaked, f"holdout photos in the choice: {leaked}"
+
+
+def test_the_choice_records_its_command_model_and_working_size(stored):
+    assert stored["command"].startswith("python scripts/choose_real_default.py")
+    assert stored["real_model"]["path"].endswith(inference.REAL_MODEL_PATH.name)
+    assert stored["real_model"]["work_size"] == inference.REAL_WORK_SIZE
+    sweep = stored["work_size_sweep"]["median_iou"]
+    assert stored["work_size_sweep"]["best"] == int(max(sweep, key=sweep.get)) == inference.REAL_WORK_SIZE, \
+        "inference.REAL_WORK_SIZE must be the working size dev chose"
+    assert all(name in cutout.METHODS for name in stored["methods"]), "every candidate is a course-cutout method"
+
+
+def test_the_tools_resolve_auto_to_the_stored_winner(stored):
+    assert real_default.default_method() == stored["default"]
+    assert cutout.resolve_method("auto") == cutout.resolve_method() == stored["default"]
+    assert cutout.resolve_method("otsu") == "otsu"
+    with pytest.raises(ValueError, match="method='watershed'"):
+        cutout.resolve_method("watershed")
+
+
+def test_a_missing_or_broken_choice_falls_back_and_says_why(tmp_path):
+    missing = tmp_path / "real_default.json"
+    assert real_default.default_method(missing) == real_default.FALLBACK
+    with pytest.raises(FileNotFoundError, match="choose_real_default.py"):
+        real_default.read_choice(missing)
+    missing.write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        real_default.read_choice(missing)
+    missing.write_text(json.dumps({"default": "magic"}))
+    with pytest.raises(ValueError, match="no known default"):
+        real_default.read_choice(missing)
+    assert real_default.default_method(missing) == real_default.FALLBACK
+
+
+def test_score_candidates_scores_every_seed_and_averages_them():
+    """Two squares on a background, CNNs that see them exactly: every method is scored per photo and per seed."""
+    from course_lib.datasets import Split
+
+    rgbs, alphas = [], []
+    for k in range(2):
+        rgb = np.full((48, 56, 3), 30, np.uint8)
+        alpha = np.zeros((48, 56), np.float32)
+        alpha[10 + k:34, 12:40 - k] = 1
+        rgb[alpha > 0] = (230, 200, 40)
+        rgbs.append(rgb)
+        alphas.append(alpha)
+    split = Split(np.stack(rgbs), np.stack(alphas), np.array(["real"] * 2),
+                  [{"name": "one"}, {"name": "two"}], "toy")
+
+    def exact(rgb):                                   # a CNN that is exactly right
+        return next(a for r, a in zip(split.rgb, split.alpha) if np.array_equal(r, rgb))
+    scores = real_default.score_candidates(exact, exact, split, seeds=(0, 1))
+    assert set(scores) == set(real_default.CANDIDATES)
+    assert scores["real_cnn"]["per_photo"] == {"one": 1.0, "two": 1.0} and "per_seed" not in scores["real_cnn"]
+    for name in ("real_hybrid_box", "grabcut"):
+        assert set(scores[name]["per_seed"]) == {"0", "1"}
+        assert all(v > 0.9 for v in scores[name]["per_photo"].values()), (name, scores[name])
+    with pytest.raises(ValueError, match="seeds"):
+        real_default.score_candidates(exact, exact, split, seeds=())
+
+
+def test_readme_states_the_choice_with_its_dev_numbers(stored):
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Which method the tools use"):]
+    section = section[:section.find("\n## ", 5)] if "\n## " in section[5:] else section
+    assert f"`{stored['default']}`" in section
+    for name, median in stored["medians"].items():
+        assert f"`{name}`" in section and f"{median:.3f}" in section, f"{name} {median:.3f} missing from README"
+    assert "python scripts/choose_real_default.py" in section
