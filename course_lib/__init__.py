@@ -62,7 +62,8 @@ Lessons 09–10: errata, and your own photos
     ``glossary``          the zh/en glossary of every technical term (``data/glossary.csv``)
     ``finetune``          fine-tune a U-Net on your labelled photos: folders, group splits, augmentation
     ``finetune_cli``      the ``course-finetune`` command (Typer)
-    ``hybrid``            the CNN's probabilities as GrabCut's starting labels: no box needed
+    ``hybrid``            a CNN and GrabCut: its probabilities as GrabCut's labels, or a box it places
+    ``real_default``      which method the tools run on real photos: the candidates scored on ``dev``, the winner
 
 The ipywidgets layer (``course_lib.views``)
     ``views.controls``, ``views.picker``, ``views.classical_panels``,
