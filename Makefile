@@ -70,11 +70,15 @@ annotate: setup
 # Only the repository changes (.venv, build/): the browser test skips, naming `make browser`, without chromium.
 # `make test` leaves out the tests marked slow (pyproject.toml lists the markers; tests/conftest.py marks
 # some by name): lessons run in smoke mode only (COURSE_FAST=smoke). `make test-all` runs every test.
+# Two pytest-xdist workers (WORKERS=1 for one process): the lessons run in kernels of their own while
+# the unit tests go on; --dist loadgroup keeps each lesson's tests on one worker (tests/conftest.py).
+WORKERS ?= 2
+PYTEST_XDIST = $(if $(filter-out 0 1,$(WORKERS)),-n $(WORKERS) --dist loadgroup,)
 test: setup
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) -m "not slow" $(PYTEST_ARGS)
 
 test-all: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # The one target that changes the system, and only when asked: Debian's chromium and chromium-driver
 # from apt-get (as root, or through sudo) for tests/test_studio_browser.py and tests/test_annotator_browser.py.

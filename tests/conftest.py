@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,6 +32,10 @@ SLOW_TESTS: dict[str, str] = {
     "test_finetune.py::test_the_command_line_fine_tunes_a_folder_end_to_end": "training",
     "test_finetune.py::test_fine_tuning_lowers_held_out_loss_and_writes_a_checkpoint_that_loads_safely": "training",
     "test_pretrained.py::test_a_few_steps_lower_the_loss": "training",
+    "test_unet.py::test_model_overfits_eight_samples": "training",
+    "test_unet.py::test_training_is_deterministic_for_a_seed": "training",
+    "test_training.py::test_fit_unet_with_zero_learning_rate_keeps_the_weights_it_starts_from": "training",
+    "test_training.py::test_fit_unet_returns_a_history_of_every_epoch": "training",
     "test_export.py::test_every_variant_loads_and_scores_within_tolerance_of_keras": "export",
     "test_cli.py::test_sigint_midway_leaves_a_valid_report_and_no_partial_file_and_resume_finishes": "slow",
     "test_benchmarks.py::test_every_benchmark_uses_the_shared_helpers_and_answers_help[bench_pretrained.py]": "slow",
@@ -59,6 +64,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(getattr(pytest.mark, kind))
         if any(item.get_closest_marker(kind) for kind in SLOW_KINDS) and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+        # pytest-xdist (`make test` runs two workers, --dist loadgroup): a notebook's tests share one worker,
+        # so that each lesson runs once per mode and no two runs of one lesson share its build/ folder at once.
+        notebook = getattr(item, "callspec", None) and item.callspec.params.get("path")
+        if isinstance(notebook, Path) and notebook.suffix == ".ipynb":
+            item.add_marker(pytest.mark.xdist_group(notebook.stem))
 
 
 def pytest_terminal_summary(terminalreporter):
