@@ -56,7 +56,8 @@ def main(argv=None) -> None:
     import cv2
     import numpy as np
 
-    from course_lib import classical, demo, imageio, pipeline, postprocess as pp, synth
+    from course_lib import classical, demo, imageio, pipeline, synth
+    from course_lib import postprocess as pp
     from course_lib.box_filter import box_mean
     from course_lib.compositing import composite
 

@@ -20,9 +20,9 @@ from course_lib.timing import batch_rate, benchmark_parser, rate
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from course_lib import inference, pretrained, synth, training, unet  # noqa: E402
+from course_lib import inference, pretrained, synth, training, unet
 
 
 def inference_rates(model, photos: list[np.ndarray], batch: np.ndarray) -> tuple[float, float, float]:

@@ -19,11 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import synth
-from course_lib.views import classical_panels, studio
-from course_lib.views.controls import PANEL_SIDE
 from course_lib.datasets import Split
-
 from course_lib.timing import benchmark_parser, median_of
+from course_lib.views import classical_panels, studio
 
 
 def _model():

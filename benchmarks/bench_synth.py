@@ -16,7 +16,6 @@ import cv2
 import numpy as np
 
 from course_lib import synth, synth_scenes
-
 from course_lib.timing import benchmark_parser, rate
 
 

@@ -17,9 +17,9 @@ from course_lib.timing import batch_rate, benchmark_parser
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from course_lib import classical, inference, synth  # noqa: E402
+from course_lib import classical, inference, synth
 
 
 def main() -> None:

@@ -11,9 +11,8 @@ for every family except GrabCut.
 from __future__ import annotations
 
 from course_lib import synth
-from course_lib.views import classical_panels
-
 from course_lib.timing import benchmark_parser, median_of
+from course_lib.views import classical_panels
 
 
 def main() -> None:

@@ -28,14 +28,19 @@ import json
 import os
 import warnings
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from course_lib.imageio import IMAGE_SUFFIXES, ImageLoadError, load_image, save_png, write_atomic
-from course_lib.mask_proposal import (PRIOR_THRESHOLDS, DegenerateLabelsWarning, apply_corrections, check_stroke,
-                                      propose_mask)
+from course_lib.mask_proposal import (
+    PRIOR_THRESHOLDS,
+    DegenerateLabelsWarning,
+    apply_corrections,
+    check_stroke,
+    propose_mask,
+)
 from course_lib.validate import as_mask, as_number
 
 __all__ = ["FORMAT_VERSION", "ANNOTATIONS_FILE", "MASKS_FOLDER", "Annotation", "replay", "mask_sha1",
@@ -131,7 +136,7 @@ class Annotation:
         return data
 
     @classmethod
-    def from_dict(cls, photo: str, data: dict) -> "Annotation":
+    def from_dict(cls, photo: str, data: dict) -> Annotation:
         """Return the annotation of ``photo`` stored as ``data``; raise naming any key it does not know."""
         known = {f.name for f in fields(cls)} - {"photo"}
         unknown = sorted(set(data) - known)
@@ -196,7 +201,7 @@ def load_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> 
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _json_text(value, indent: int = 0) -> str:

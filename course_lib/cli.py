@@ -34,13 +34,20 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 __all__ = ["app", "main"]
@@ -170,24 +177,24 @@ def cutout_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the cut-outs and the report.",
                                       show_default=False)],
     method: Annotated[str, typer.Option("--method", "-m", help=_method_help())] = "auto",
-    model: Annotated[Optional[Path], typer.Option(help="Another .keras checkpoint or an exported .tflite file "
+    model: Annotated[Path | None, typer.Option(help="Another .keras checkpoint or an exported .tflite file "
                                                   "(for a method that runs a CNN).", show_default=False)] = None,
     chain: Annotated[str, typer.Option(help="Postprocessing: 'default' (lesson 06's chain), 'none', or a saved "
                                        "pipeline's JSON file.")] = "default",
-    background: Annotated[Optional[str], typer.Option(help="Composite onto white, a #RRGGBB colour or a photo "
+    background: Annotated[str | None, typer.Option(help="Composite onto white, a #RRGGBB colour or a photo "
                                                       "file, instead of writing transparency.",
                                                       show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="png or jpg (jpg needs --background).")] = "png",
     mask: Annotated[bool, typer.Option("--mask", help="Also write each alpha as a grey NAME.mask.png.")] = False,
-    crop_margin: Annotated[Optional[int], typer.Option(help="Crop each output to the object plus N pixels.",
+    crop_margin: Annotated[int | None, typer.Option(help="Crop each output to the object plus N pixels.",
                                                        show_default=False, min=0)] = None,
     decontaminate: Annotated[bool, typer.Option(help="Remove the old background's colour from edge pixels.")] = True,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace outputs that exist.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Skip photos whose outputs exist and are complete "
                                          "(give the same inputs: they decide the names).")] = False,
-    batch_size: Annotated[Optional[int], typer.Option(help="Photos per network call (default: 8 for cnn, 1 "
+    batch_size: Annotated[int | None, typer.Option(help="Photos per network call (default: 8 for cnn, 1 "
                                                       "otherwise).", min=1, show_default=False)] = None,
-    dask: Annotated[Optional[str], typer.Option(help="Run on Dask: 'local', 'local:N' (N worker processes) or "
+    dask: Annotated[str | None, typer.Option(help="Run on Dask: 'local', 'local:N' (N worker processes) or "
                                                 "a scheduler's address, tcp://host:8786.",
                                                 show_default=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar; only the summary.")] = False,

@@ -66,7 +66,7 @@ class Split:
     def __len__(self) -> int:
         return len(self.rgb)
 
-    def subset(self, indices) -> "Split":
+    def subset(self, indices) -> Split:
         """Return the split restricted to ``indices`` (in that order)."""
         indices = np.asarray(indices, dtype=int)
         return Split(self.rgb[indices], self.alpha[indices], self.difficulty[indices],

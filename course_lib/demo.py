@@ -28,9 +28,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from course_lib.annotation_store import ANNOTATIONS_FILE, AnnotationStore, load_mask
 from course_lib.config import DATA_DIR
 from course_lib.datasets import Split
-from course_lib.annotation_store import ANNOTATIONS_FILE, AnnotationStore, load_mask
 from course_lib.imageio import load_image
 
 __all__ = ["DEMO_DIR", "DIFFICULTY", "DemoPhoto", "read_index", "photo_names", "load_mask", "load_demo_set",

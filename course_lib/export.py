@@ -78,7 +78,8 @@ def representative_images(n_generated: int = 64, *, real: bool = True, size: int
     the real ones are ``data/real/dev`` (never ``holdout``, which is kept for scoring).
     Each ``H×W×3 uint8``, at its own size unless ``size`` is given (generated ones only).
     """
-    from course_lib import real as real_photos, synth
+    from course_lib import real as real_photos
+    from course_lib import synth
 
     rng = np.random.default_rng(seed)
     side = 128 if size is None else int(size)

@@ -283,10 +283,10 @@ class Pipeline:
             return Pipeline(self.steps[index])
         return self.steps[index]
 
-    def __add__(self, other) -> "Pipeline":
+    def __add__(self, other) -> Pipeline:
         return Pipeline(self.steps + Pipeline(other).steps)
 
-    def then(self, name: str, **params) -> "Pipeline":
+    def then(self, name: str, **params) -> Pipeline:
         """Return a new pipeline with one more step at the end."""
         return Pipeline(self.steps + (Step(name, params),))
 
@@ -319,7 +319,7 @@ class Pipeline:
                 if steps else json.dumps(self.to_dict()) + "\n")
 
     @classmethod
-    def from_dict(cls, data, source: str = "the pipeline") -> "Pipeline":
+    def from_dict(cls, data, source: str = "the pipeline") -> Pipeline:
         """Return the pipeline described by ``data`` (what :meth:`to_dict` gives), checked."""
         if not isinstance(data, Mapping) or data.get("format") != FORMAT:
             raise ValueError(f"{source} is not a saved pipeline: expected an object with "
@@ -335,7 +335,7 @@ class Pipeline:
             raise ValueError(f"{source}: {exc}") from None
 
     @classmethod
-    def from_json(cls, text: str, source: str = "the pipeline") -> "Pipeline":
+    def from_json(cls, text: str, source: str = "the pipeline") -> Pipeline:
         """Return the pipeline saved as JSON ``text``."""
         try:
             data = json.loads(text)
@@ -352,7 +352,7 @@ class Pipeline:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Pipeline":
+    def load(cls, path: str | os.PathLike) -> Pipeline:
         """Return the pipeline saved at ``path``; errors name the file."""
         path = Path(path)
         try:

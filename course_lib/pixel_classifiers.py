@@ -343,7 +343,7 @@ class ConvHead(LinearPixelClassifier):
         self.history = history or {}
 
     @classmethod
-    def from_weights(cls, W, b, **kwargs) -> "ConvHead":
+    def from_weights(cls, W, b, **kwargs) -> ConvHead:
         """Return a head whose 1×1 kernel is ``W`` (F×2) and bias ``b`` (2): a dense layer per pixel."""
         W, b = np.asarray(W, np.float32), np.asarray(b, np.float32)
         if W.ndim != 2 or W.shape[1] != 2 or b.shape != (2,):
@@ -353,7 +353,7 @@ class ConvHead(LinearPixelClassifier):
         return cls(model, **kwargs)
 
     @classmethod
-    def from_logistic_regression(cls, logreg: LogisticRegression) -> "ConvHead":
+    def from_logistic_regression(cls, logreg: LogisticRegression) -> ConvHead:
         """Return the head computing exactly ``logreg``'s probabilities, its weights copied into the 1×1 kernel."""
         W, b = logreg.softmax_weights()
         return cls.from_weights(W, b, features=logreg.features, work_size=logreg.work_size)

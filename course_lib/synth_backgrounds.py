@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import cv2
 import numpy as np
@@ -34,7 +34,7 @@ PHOTO_NAMES = ("coffee", "chelsea", "astronaut", "rocket", "motorcycle_left", "h
 """scikit-image's bundled photos that the ``photo`` backgrounds crop: training data, so never a holdout scene."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def skimage_image(name: str) -> np.ndarray:
     """Return a bundled scikit-image picture as float32 H×W×3 in [0, 1] (cached)."""
     from skimage import data

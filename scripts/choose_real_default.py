@@ -24,8 +24,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from course_lib import inference, real, real_default  # noqa: E402
-from course_lib.config import DATA_DIR  # noqa: E402
+from course_lib import inference, real, real_default
+from course_lib.config import DATA_DIR
 
 
 def main(argv=None) -> int:

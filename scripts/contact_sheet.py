@@ -17,10 +17,11 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from course_lib import demo, inference, real, viz  # noqa: E402
-from course_lib.imageio import save_png  # noqa: E402
+from course_lib import demo, inference, real, viz
+from course_lib.imageio import save_png
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -25,9 +25,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from course_lib import datasets, demo, inference, metrics  # noqa: E402
+from course_lib import datasets, demo, inference, metrics
 
 VIEWS = {
     "one view": {"sizes": (128,), "flip": False},

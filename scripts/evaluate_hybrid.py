@@ -21,9 +21,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from course_lib import classical, datasets, evaluate, hybrid, inference, real  # noqa: E402
+from course_lib import classical, datasets, evaluate, hybrid, inference, real
 
 METHODS = ("CNN", "GrabCut", "hybrid")
 

@@ -15,7 +15,6 @@ import json
 import time
 
 import pytest
-
 from browser import NEEDS_BROWSER, ROOT, chromium, errors_on_page, text, voila, wait_for
 
 SCREENSHOT = ROOT / "build" / "annotator-browser.png"

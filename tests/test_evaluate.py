@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from course_lib import evaluate
-from course_lib.views import charts
 from course_lib.datasets import Split
+from course_lib.views import charts
 
 
 @pytest.fixture

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import NOTEBOOK_SECONDS
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-
-from conftest import NOTEBOOK_SECONDS
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 APP_DIR = Path(__file__).resolve().parent.parent / "apps"

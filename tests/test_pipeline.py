@@ -16,8 +16,18 @@ import pytest
 
 from course_lib import classical, evaluate, postprocess, synth
 from course_lib.datasets import Split
-from course_lib.pipeline import (DEFAULT, FORMAT, STEPS, VERSION, CachedSegmenter, Pipeline, Step,
-                                 ablation_methods, reference_segmenter, register)
+from course_lib.pipeline import (
+    DEFAULT,
+    FORMAT,
+    STEPS,
+    VERSION,
+    CachedSegmenter,
+    Pipeline,
+    Step,
+    ablation_methods,
+    reference_segmenter,
+    register,
+)
 
 
 @pytest.fixture(scope="module")

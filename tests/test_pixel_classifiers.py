@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_lib import datasets, metrics, pixel_classifiers as pc, pixel_features, pixel_softmax, scratch
+from course_lib import datasets, metrics, pixel_features, pixel_softmax, scratch
+from course_lib import pixel_classifiers as pc
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import pytest
 from course_lib import pixel_softmax as ps
 from course_lib import scratch
 
-
 relative_error = scratch.relative_error          # lesson 02's checker, itself tested in test_scratch.py
 
 

@@ -6,9 +6,18 @@ import cv2
 import numpy as np
 import pytest
 
-from course_lib import imageio, postprocess as pp
-from course_lib.pipeline import DEFAULT, STEPS, CachedSegmenter, Pipeline, Step, ablation_methods, \
-    ablation_table, reference_segmenter
+from course_lib import imageio
+from course_lib import postprocess as pp
+from course_lib.pipeline import (
+    DEFAULT,
+    STEPS,
+    CachedSegmenter,
+    Pipeline,
+    Step,
+    ablation_methods,
+    ablation_table,
+    reference_segmenter,
+)
 
 
 def ring(size=21, outer=(3, 18), inner=(8, 13)) -> np.ndarray:
@@ -187,6 +196,7 @@ def test_matting_recovers_a_soft_edge_between_two_colours():
 
 def test_matting_on_the_cropped_band_equals_matting_on_the_whole_image():
     import pymatting
+
     from course_lib import synth
     s = synth.make_sample(9, size=64, product="can", background="studio")
     tri = np.zeros((64, 64), np.float32)

@@ -7,7 +7,7 @@ shapes, strides, paddings and dilations in float64; backward passes with
 
 from __future__ import annotations
 
-import keras                 # a dependency of the kit: an import that fails is an error, never a skip
+import keras  # a dependency of the kit: an import that fails is an error, never a skip
 import numpy as np
 import pytest
 import tensorflow as tf

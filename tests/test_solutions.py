@@ -26,7 +26,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from test_notebooks import LESSONS, execute_in_fast_mode
 
 ROOT = Path(__file__).resolve().parent.parent

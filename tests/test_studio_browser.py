@@ -14,7 +14,6 @@ import time
 import urllib.parse
 
 import pytest
-
 from browser import LOCAL_HOSTS, NEEDS_BROWSER, ROOT, chromium, errors_on_page, text, voila, wait_for
 
 SCREENSHOT = ROOT / "build" / "studio_browser.png"

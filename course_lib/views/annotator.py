@@ -25,7 +25,7 @@ from __future__ import annotations
 import html
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import cv2
 import ipywidgets as W
@@ -97,7 +97,7 @@ class Annotator:
         self.store = annotation_store.AnnotationStore(folder, images=images)
         self.model_size = None                  # predict_alpha's default working size
         if isinstance(model, str):
-            from course_lib import inference            # TensorFlow only when a model is used
+            from course_lib import inference  # TensorFlow only when a model is used
             if model != "real":
                 raise ValueError(f"model={model!r}: give a Keras model, an inference.SizedModel or 'real' "
                                  "(the real-photo CNN)")
@@ -179,10 +179,10 @@ class Annotator:
             return
         self.scale = self.side / max(self.rgb.shape[:2])
         if self.model is not None:
-            from course_lib import inference            # TensorFlow only when a model is used
+            from course_lib import inference  # TensorFlow only when a model is used
             size = {} if self.model_size is None else {"size": self.model_size}
             self.prior = inference.predict_alpha(self.model, self.rgb, **size)
-        self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.started = datetime.now(UTC).isoformat(timespec="seconds")
         self.shown_at = time.perf_counter()
         if self.prior is not None:
             self.propose()

@@ -17,8 +17,15 @@ import numpy as np
 from course_lib import metrics
 from course_lib.calibration import binary_entropy, object_probability
 from course_lib.validate import as_alpha, as_number, as_rgb
-from course_lib.views.controls import (fit_for_panel, float_slider, grey_picture, join_with_gaps, log_slider,
-                                       png_bytes, strip)
+from course_lib.views.controls import (
+    fit_for_panel,
+    float_slider,
+    grey_picture,
+    join_with_gaps,
+    log_slider,
+    png_bytes,
+    strip,
+)
 
 __all__ = ["ProbabilityPanel"]
 

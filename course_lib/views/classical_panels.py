@@ -27,8 +27,7 @@ import numpy as np
 
 from course_lib import classical, metrics
 from course_lib.validate import as_alpha, as_rgb
-from course_lib.views.controls import (dropdown, error_html, fit_for_panel, float_slider, int_slider, png_bytes,
-                                       strip)
+from course_lib.views.controls import dropdown, error_html, fit_for_panel, float_slider, int_slider, png_bytes, strip
 from course_lib.views.picker import ImagePicker
 
 __all__ = ["Family", "FAMILIES", "MethodPanel", "classical_explorer"]

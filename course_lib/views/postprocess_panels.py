@@ -24,8 +24,15 @@ from course_lib.boxes import zoom_box
 from course_lib.compositing import composite
 from course_lib.pipeline import Pipeline
 from course_lib.validate import as_alpha, as_rgb
-from course_lib.views.controls import (error_html, fit_for_panel, float_slider, grey_picture, int_slider,
-                                       join_with_gaps, png_bytes)
+from course_lib.views.controls import (
+    error_html,
+    fit_for_panel,
+    float_slider,
+    grey_picture,
+    int_slider,
+    join_with_gaps,
+    png_bytes,
+)
 
 __all__ = ["EDGE_MODES", "PostprocessPanel"]
 
