@@ -178,13 +178,33 @@ def build(models_dir: str | Path = MODELS_DIR) -> list[Row]:
                         "control run: 0 labelled photos", rel(curve_path), None, curve["control"]["per_photo"]))
     default_path = models_dir / "real_default.json"
     if default_path.exists():
-        default = _read(default_path)
-        rows.append(row("default", f"the tools' default on photos: {default['default']}",
-                        "chosen on dev", rel(default_path), default["dev_iou"][default["default"]],
-                        (default.get("holdout_iou") or {}).get(default["default"])))
+        rows.extend(_default_rows(_read(default_path), models_dir / "real_default_holdout.json", rel))
     for method in ("otsu", "edges", "grabcut"):
         key, name, what = _CARD_METHODS[method]
         rows.append(row(key, name, what, rel(cards[0]), dev[method], holdout[method]))
+    return rows
+
+
+def _default_rows(choice: dict, holdout_path: Path, rel) -> list[Row]:
+    """The tools' default on photos, and every method the holdout record scored: dev from the choice, holdout once.
+
+    Their wins are counted against GrabCut scored with the same seeds in the same run, photo by photo.
+    """
+    default, methods = choice["default"], choice["methods"]
+    record = _read(holdout_path) if holdout_path.exists() else None
+    grabcut_dev = methods["grabcut"]["per_photo"]
+    grabcut_holdout = record["per_photo"]["grabcut"] if record else {}
+    names = [default] + [m for m in (record or {}).get("per_photo", {}) if m not in (default, "grabcut")]
+    rows = []
+    for name in names:
+        scored = record is not None and name in record["per_photo"]
+        label = (f"the tools' default on photos: `{name}`" if name == default
+                 else f"`{name}`, the first rule's pick (best dev median)")
+        what = methods[name]["summary"] + (f"; GrabCut with seeds {choice['seeds']}" if name == "grabcut" else "")
+        rows.append(Row("default" if name == default else f"picked:{name}", label, what,
+                        rel(holdout_path) if scored else rel(holdout_path.with_name("real_default.json")),
+                        methods[name]["per_photo"], record["per_photo"][name] if scored else None,
+                        grabcut_dev, grabcut_holdout))
     return rows
 
 
@@ -219,7 +239,9 @@ def conclusion(rows: list[Row] | None = None) -> str:
     """Return the board's conclusion in one sentence, computed from its rows."""
     rows = build() if rows is None else rows
     grabcut = next(r for r in rows if r.key == "grabcut")
-    cnns = [r for r in rows if r.key not in ("grabcut", "otsu", "edges", "default") and r.holdout_median is not None]
+    default = next((r for r in rows if r.key == "default"), None)
+    cnns = [r for r in rows if r.key not in ("grabcut", "otsu", "edges") and r.holdout_median is not None
+            and not (r is default and "GrabCut from the border" in r.what)]
     best = max(cnns, key=lambda r: r.holdout_median)
     verdict = ("no CNN or hybrid of the kit beats it yet" if best.holdout_median < grabcut.holdout_median
                else f"{best.name} beats it")
@@ -227,7 +249,8 @@ def conclusion(rows: list[Row] | None = None) -> str:
             f"{grabcut.holdout_median:.2f} and {verdict}: the best, {best.name}, reaches "
             f"{best.holdout_median:.2f} and beats GrabCut on {best.holdout_wins} of {best.holdout_photos} photos, "
             f"while lesson 04's U-Net, trained on generated images only, reaches "
-            f"{next(r for r in rows if r.key == 'lesson04_unet').holdout_median:.2f}.")
+            f"{next(r for r in rows if r.key == 'lesson04_unet').holdout_median:.2f}."
+            + ("" if default is None else f" The tools run {default.name.split(': ')[-1]} on photos."))
 
 
 def readme_block(rows: list[Row] | None = None) -> str:

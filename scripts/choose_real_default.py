@@ -26,6 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from course_lib import inference, real, real_default
 from course_lib.config import DATA_DIR
+from course_lib.imageio import write_atomic
 
 
 def main(argv=None) -> int:
@@ -72,7 +73,7 @@ def main(argv=None) -> int:
         seeds = ", ".join(f"{k}: {v:.3f}" for k, v in entry.get("median_per_seed", {}).items())
         print(f"{name:<18}{entry['median']:>11.3f}{mean[name]:>7.3f}  better on {wins[name]['better']:>2}, "
               f"worse on {wins[name]['worse']:>2}       {seeds}")
-    print(f"\ndefault: {default} (best median IoU on dev)")
+    print(f"\ndefault: {default} ({real_default.CHOICE_RULE})")
 
     result = {
         "split": "dev",
@@ -87,12 +88,13 @@ def main(argv=None) -> int:
         "seeds": list(args.seeds),
         "medians": medians,
         "default": default,
+        "rule": real_default.CHOICE_RULE,
         "means": real_default.means(per_photo),
         "versus_grabcut": real_default.versus(per_photo, "grabcut"),
         "methods": methods,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomic(args.out, (json.dumps(result, indent=1, ensure_ascii=False) + "\n").encode("utf-8"), overwrite=True)
     print(f"wrote {args.out}")
     return 0
 

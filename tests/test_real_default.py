@@ -38,9 +38,26 @@ def test_the_default_is_the_best_dev_median_and_the_medians_follow_from_the_phot
         better = sum(entry["per_photo"][k] > base[k] + 0.01 for k in base)
         worse = sum(entry["per_photo"][k] < base[k] - 0.01 for k in base)
         assert stored["versus_grabcut"][name] == {"better": better, "worse": worse}, name
-    best = max(stored["medians"].values())
-    assert stored["medians"][stored["default"]] == best
-    assert stored["default"] == max(stored["medians"], key=stored["medians"].get)
+    assert stored["rule"] == real_default.CHOICE_RULE
+    assert stored["default"] == real_default.choose({name: e["per_photo"] for name, e in methods.items()})
+    chosen = stored["versus_grabcut"][stored["default"]]
+    assert stored["default"] == "grabcut" or chosen["better"] > chosen["worse"]
+    assert all(stored["medians"][stored["default"]] >= stored["medians"][name] for name in methods
+               if name == "grabcut" or stored["versus_grabcut"][name]["better"] > stored["versus_grabcut"][name]["worse"])
+
+
+def test_the_holdout_record_scores_the_default_and_grabcut_once_per_reason():
+    record = real_default.read_holdout()
+    assert record is not None and record["split"] == "holdout"
+    holdout = {p["name"] for p in real.read_photos("holdout") if p.get("split") == "holdout"}
+    assert set(record["photos"]) <= holdout and len(record["photos"]) >= 40
+    assert "grabcut" in record["per_photo"], "holdout must hold GrabCut, scored with the same seeds"
+    assert record["times_scored"] == 1 + len(record["reasons_for_again"])
+    for name, scores in record["per_photo"].items():
+        assert set(scores) == set(record["photos"]), name
+        assert abs(float(np.median(list(scores.values()))) - record["medians"][name]) <= 5e-5, name
+        wins = sum(scores[p] > record["per_photo"]["grabcut"][p] for p in scores)
+        assert record["wins_over_grabcut"][name] == wins, name
 
 
 def test_only_dev_photos_were_scored(stored):
