@@ -50,7 +50,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 __all__ = [
     "DEFAULT_MAX_PIXELS", "IMAGE_SUFFIXES", "ImageLoadError", "ImageTooSmallError",
-    "load_image", "decode_image", "load_rgba", "decode_rgba", "save_png", "write_atomic", "atomic_path",
+    "load_image", "decode_image", "load_rgba", "decode_rgba", "save_png", "write_atomic", "atomic_path", "move_atomic",
     "FolderLoad", "load_folder",
 ]
 
@@ -298,6 +298,22 @@ def write_atomic(path: str | os.PathLike, data, *, overwrite: bool = False) -> P
             handle.flush()
             os.fsync(handle.fileno())
     return Path(path)
+
+
+def move_atomic(source: str | os.PathLike, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Move the complete file ``source`` to ``path`` in one rename (same file system); return ``path``.
+
+    For a file another program wrote, e.g. a download checked before it is
+    kept: ``path`` appears whole or not at all. Without ``overwrite`` an
+    existing ``path`` is never replaced (``FileExistsError``).
+    """
+    source, target = Path(source), Path(path)
+    if not source.is_file():
+        raise FileNotFoundError(f"cannot move {source}: it is not a file")
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{target} already exists; pass overwrite=True to replace it")
+    os.replace(source, target)
+    return target
 
 
 @contextmanager

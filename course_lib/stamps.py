@@ -48,7 +48,7 @@ import cv2
 import numpy as np
 
 from course_lib.config import CACHE_DIR, DATA_DIR
-from course_lib.imageio import load_image, load_rgba
+from course_lib.imageio import load_image, load_rgba, move_atomic
 from course_lib.validate import as_alpha, as_rgb
 
 __all__ = ["DebPackage", "STAMPS_PACKAGE", "TEMPLATES_PACKAGE", "PACKAGES", "STAMPS_FOLDER", "TEMPLATES_FOLDER",
@@ -235,7 +235,7 @@ def _download(package: DebPackage, root: Path) -> None:
         raise CutoutsError(f"`apt-get download {spec}` wrote {got}, not {package.deb_name}")
     verify_sha256(deb, package.sha256, advice="the mirror serves another build than the one pinned in "
                   "course_lib.stamps.PACKAGES; the file is left there for inspection")
-    deb.replace(root / package.deb_name)
+    move_atomic(deb, root / package.deb_name, overwrite=True)
     shutil.rmtree(partial, ignore_errors=True)
 
 

@@ -29,6 +29,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
+from course_lib.imageio import write_atomic
+
 ROOT = Path(__file__).resolve().parent.parent
 EDITIONS = ("instructor", "student")
 SOLUTION_TAG = "solution"
@@ -49,25 +51,18 @@ def student_edition(nb):
     return student
 
 
-def write_atomic(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` through a temporary file: a previous copy is replaced only by a complete one."""
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
-
-
 def build(notebook: Path, out_dir: Path, timeout: int, edition: str = "instructor") -> Path:
     """Execute ``notebook`` (its ``edition``) in a fresh kernel and return the path of the HTML written."""
     nb = nbformat.read(notebook, as_version=4)
     if edition == "student":
         nb = student_edition(nb)
-        write_atomic(out_dir / notebook.name, nbformat.writes(nb))
+        write_atomic(out_dir / notebook.name, nbformat.writes(nb).encode("utf-8"), overwrite=True)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(notebook.parent)}})
     client.execute()
     html, _ = HTMLExporter().from_notebook_node(nb)
     target = out_dir / f"{notebook.stem}.html"
-    write_atomic(target, html)      # an instructor's previous hand-out is replaced only by a complete one
+    write_atomic(target, html.encode("utf-8"), overwrite=True)      # an instructor's previous hand-out is replaced only by a complete one
     return target
 
 

@@ -39,6 +39,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from course_lib.imageio import write_atomic
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = REPO_ROOT / "data" / "real"
 MAX_SIDE = 640
@@ -571,9 +573,7 @@ def main(argv=None) -> int:
             blocked.append(f"{path} (missing)")
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_atomic(path, data, overwrite=True)
         wrote += 1
     n = {s: sum(r["split"] == s for r in records) for s in ("dev", "holdout")}
     print(f"{len(records)} photos (dev {n['dev']}, holdout {n['holdout']}); wrote {wrote}, unchanged {same}, differ {differ}")
