@@ -21,6 +21,7 @@ Data
     ``demo``              the real photos shipped in ``data/demo``
     ``real``              the real photo set in ``data/real``: dev to tune on, holdout for final numbers only
     ``stamps``            real cut-outs and background photos from Debian's Tux Paint packages (``make cutouts``)
+    ``stamp_review``      the reviewed list of stamps drafted: the rule's verdict, copies, earlier decisions kept
     ``mask_proposal``     GrabCut's mask from a box, strokes and a model's probability; brush corrections (lesson 10)
     ``annotation_store``  a folder's annotations and masks, written atomically, replayable byte for byte (lesson 10)
 
@@ -49,6 +50,7 @@ Lessons 04–07: the U-Net and what follows it
     ``model_card``        what a model card holds: its JSON, its Markdown made from it, both written atomically
     ``checks``            the exercises' self-checks
     ``quiz``              the review questions at the end of every lesson, with a self-check where one answer is right
+    ``editions``          a lesson's student edition: the same notebook without its solution cells
 
 Lesson 08: deployment and speed
     ``cutout``            one photo file in, one cut-out file out: the per-photo work of ``course-cutout``
@@ -63,7 +65,8 @@ Lessons 09–10: errata, and your own photos
     ``finetune``          fine-tune a U-Net on your labelled photos: folders, group splits, augmentation
     ``finetune_cli``      the ``course-finetune`` command (Typer)
     ``hybrid``            a CNN and GrabCut: its probabilities as GrabCut's labels, or a box it places
-    ``real_default``      which method the tools run on real photos: the candidates scored on ``dev``, the winner
+    ``real_default``      which method the tools run on real photos: the candidates scored on dev, the winner
+    ``scoreboard``        every method's stored scores on the real photos, side by side, and what they conclude
 
 The ipywidgets layer (``course_lib.views``)
     ``views.controls``, ``views.picker``, ``views.classical_panels``,

@@ -19,7 +19,6 @@ Two editions (``make course EDITION=student``):
 from __future__ import annotations
 
 import argparse
-import copy
 import sys
 import time
 from pathlib import Path
@@ -29,28 +28,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
+from course_lib.editions import EDITIONS, student_edition
 from course_lib.imageio import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
-EDITIONS = ("instructor", "student")
-SOLUTION_TAG = "solution"
-
-
-def is_solution(cell) -> bool:
-    """Return True for a cell tagged ``solution`` (a hidden code cell holding an exercise's answer)."""
-    return SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
-
-
-def student_edition(nb):
-    """Return a copy of notebook ``nb`` without its solution cells and without outputs."""
-    student = copy.deepcopy(nb)
-    student.cells = [cell for cell in student.cells if not is_solution(cell)]
-    for cell in student.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    return student
-
-
 def build(notebook: Path, out_dir: Path, timeout: int, edition: str = "instructor") -> Path:
     """Execute ``notebook`` (its ``edition``) in a fresh kernel and return the path of the HTML written."""
     nb = nbformat.read(notebook, as_version=4)
@@ -62,7 +43,8 @@ def build(notebook: Path, out_dir: Path, timeout: int, edition: str = "instructo
     client.execute()
     html, _ = HTMLExporter().from_notebook_node(nb)
     target = out_dir / f"{notebook.stem}.html"
-    write_atomic(target, html.encode("utf-8"), overwrite=True)      # an instructor's previous hand-out is replaced only by a complete one
+    # an instructor's previous hand-out is replaced only by a complete one
+    write_atomic(target, html.encode("utf-8"), overwrite=True)
     return target
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import load_script
 
 from course_lib import stamps, synth_scenes
 from course_lib.imageio import save_png
@@ -410,7 +409,8 @@ def test_the_lists_hold_every_file_of_the_pinned_packages():
 
 
 def test_review_script_drafts_duplicates_and_vectors(tmp_path):
-    review = load_script(ROOT / "scripts" / "review_stamps.py")
+    from course_lib import stamp_review as review
+
     rng = np.random.default_rng(2)
     rgb, alpha = _photo(rng), _disc()
     for name in ("tool.png", "tool_mirror.png", "copy.png"):
