@@ -97,7 +97,7 @@ def _settings(method, model, chain, background, fmt, mask, crop_margin, decontam
     from course_lib import cutout, imageio, pipeline
 
     try:
-        method = cutout.resolve_method(method)           # "auto": the method that won on the real dev photos
+        method = cutout.resolve_method(method, model)    # "auto": the dev winner; with --model, that network
     except ValueError:
         raise _usage(f"{method!r} is not a method; choose {cutout.DEFAULT_METHOD} or one of "
                      f"{', '.join(cutout.METHODS)}", "--method") from None
@@ -137,9 +137,10 @@ def _method_help() -> str:
         now = f"now {choice['default']}, median IoU {choice['medians'][choice['default']]:.3f} on dev"
     except (FileNotFoundError, ValueError, KeyError):
         now = f"now {real_default.FALLBACK}: the scores are missing"
-    return (f"auto (the default): the method with the best median IoU on the real dev photos, as "
-            f"data/models/real_default.json records ({now}); until a CNN beats GrabCut on real photos the tool "
-            "runs the dev winner. Or name one: real_cnn, real_hybrid, real_hybrid_box (the real-photo CNN alone, "
+    return (f"auto (the default): the method the real dev photos chose, as data/models/real_default.json "
+            f"records ({now}); until a CNN beats GrabCut on real photos the tool runs the dev winner, and with "
+            "--model the network you name (alone, unless the winner runs a network). Or name one: real_cnn, "
+            "real_hybrid, real_hybrid_box (the real-photo CNN alone, "
             "or seeding GrabCut with its labels or its box); cnn, hybrid, hybrid_box (the same with lesson 04's "
             "U-Net, made for generated images); otsu, adaptive, flood_fill, edges, grabcut (lesson 01's; grabcut "
             "starts from the border).")

@@ -157,20 +157,24 @@ DEFAULT_METHOD = "auto"
 """What the tools run when no method is named: :func:`resolve_method` turns it into the ``dev`` winner."""
 
 
-def resolve_method(method: str = DEFAULT_METHOD) -> str:
+def resolve_method(method: str = DEFAULT_METHOD, model: str | os.PathLike | None = None) -> str:
     """Return the name in :data:`METHODS` that ``method`` stands for: itself, or for ``"auto"`` the ``dev`` winner.
 
     The winner is read from ``data/models/real_default.json``
     (:func:`course_lib.real_default.default_method`): until a CNN closes the gap
-    on real photos, the tools run whatever scored best there.
+    on real photos, the tools run whatever scored best there. ``"auto"`` with a
+    ``model`` (a checkpoint you name) runs that network: the winner when it runs
+    one, else ``"cnn"``, the network alone.
 
-    >>> resolve_method("otsu"), resolve_method() in METHODS
-    ('otsu', True)
+    >>> resolve_method("otsu"), resolve_method() in METHODS, METHODS[resolve_method(model="my.keras")].uses_model
+    ('otsu', True, True)
     """
     from course_lib import real_default
 
     if method == DEFAULT_METHOD:
         method = real_default.default_method()
+        if model is not None and method in METHODS and not METHODS[method].uses_model:
+            method = "cnn"
     if method not in METHODS:
         raise ValueError(f"method={method!r} is not one of {sorted(METHODS)} or {DEFAULT_METHOD!r}")
     return method
@@ -187,10 +191,10 @@ def load_segmenter(method: str = DEFAULT_METHOD, model: str | os.PathLike | None
     modification time is part of the key, so a re-written file is loaded anew.
     The segmenter's ``method`` attribute names the method it runs.
     """
-    method = resolve_method(method)
+    method = resolve_method(method, model)
     if model is not None and not METHODS[method].uses_model:
-        raise ValueError(f"--model applies to methods that run a network ({[m for m in METHODS if METHODS[m].uses_model]}), "
-                         f"not to {method!r}")
+        networks = [m for m in METHODS if METHODS[m].uses_model]
+        raise ValueError(f"--model applies to methods that run a network ({networks}), not to {method!r}")
     path = None if model is None else Path(model)
     stamp = path.stat().st_mtime_ns if path is not None and path.exists() else None
     key = (method, str(path), stamp)

@@ -30,15 +30,17 @@ import numpy as np
 
 from course_lib.config import DATA_DIR
 
-__all__ = ["CHOICE_PATH", "HOLDOUT_PATH", "read_holdout", "SEEDS", "CANDIDATES", "FALLBACK", "WORK_SIZES", "THRESHOLDS", "candidate_methods",
-           "score_candidates", "medians", "means", "versus", "choose", "CHOICE_RULE", "sweep_work_size", "sweep_threshold",
-           "read_choice", "default_method"]
+__all__ = ["CHOICE_PATH", "HOLDOUT_PATH", "read_holdout", "SEEDS", "CANDIDATES", "FALLBACK", "WORK_SIZES",
+           "THRESHOLDS", "candidate_methods", "score_candidates", "medians", "means", "versus", "choose", "CHOICE_RULE",
+           "sweep_work_size", "sweep_threshold", "read_choice", "default_method"]
 
 CHOICE_PATH = DATA_DIR / "models" / "real_default.json"
 """Where the scores on ``dev`` and the chosen default live (written by ``scripts/choose_real_default.py``)."""
 
 HOLDOUT_PATH = DATA_DIR / "models" / "real_default_holdout.json"
-"""The chosen default and GrabCut scored once on ``holdout``, after the choice (``scripts/score_default_on_holdout.py``)."""
+"""The chosen default and GrabCut, scored once on ``holdout`` after the choice.
+
+Written by ``scripts/score_default_on_holdout.py``."""
 
 SEEDS = (0, 1)
 """The seeds each GrabCut-based candidate runs with; a photo's score is their mean."""

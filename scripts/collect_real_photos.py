@@ -443,7 +443,9 @@ def check_split(records: list[dict], payload: dict[str, bytes], threshold: float
 
 def _counts(records, split):
     rs = [r for r in records if r["split"] == split]
-    t = lambda k, v: sum(1 for r in rs if r["tags"][k] == v)
+    def t(k, v):
+        return sum(1 for r in rs if r["tags"][k] == v)
+
     fr = [r["tags"]["object_fraction"] for r in rs]
     return (f"| {split} | {len(rs)} | {len({r['scene'] for r in rs})} | {t('objects', 'single')}/{t('objects', 'several')} | "
             f"{t('background', 'plain')}/{t('background', 'busy')} | {min(fr):.2f}–{max(fr):.2f} | {t('cut_by_frame', True)} | "

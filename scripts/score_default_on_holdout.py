@@ -34,8 +34,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     previous = real_default.read_holdout(args.out)
     if previous is not None and not args.again:
-        parser.error(f"{args.out} exists: holdout was scored for {previous['default_when_scored']!r} already. Holdout is for "
-                     "final numbers; pass --again \"REASON\" to score it once more (the reason is recorded)")
+        parser.error(f"{args.out} exists: holdout was scored for {previous['default_when_scored']!r} already. "
+                     "Holdout is for final numbers; pass --again \"REASON\" to score it once more "
+                     "(the reason is recorded)")
     choice = real_default.read_choice()
     default, seeds = choice["default"], choice["seeds"]
     names = [default] if default == "grabcut" else [default, "grabcut"]

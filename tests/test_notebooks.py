@@ -189,4 +189,5 @@ def test_lesson_minutes_agree_with_the_readme_map(path):
     minutes = _readme_minutes()
     assert path.stem in minutes, f"the README's course map has no minutes for {path.stem}"
     assert int(stated.group(1)) == minutes[path.stem], (
-        f"{path.name} says about {stated.group(1)} minutes, the README's course map {minutes[path.stem]}: make them agree")
+        f"{path.name} says about {stated.group(1)} minutes, the README's course map {minutes[path.stem]}: "
+        "make them agree")
