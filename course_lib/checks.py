@@ -93,6 +93,14 @@ def compare_arrays(name: str, yours, reference, *, rtol: float = 1e-5, atol: flo
                        f"{int(bad.sum())} of {bad.size} values differ")
 
 
+def _verdict(name: str, failure: CheckResult | None, count: int, verbose: bool) -> CheckResult:
+    """Return ``failure``, or a pass over ``count`` cases; print it unless ``verbose`` is False."""
+    result = failure if failure is not None else CheckResult(name, True, "passed", f"all {count} cases match the reference")
+    if verbose:
+        print(result)
+    return result
+
+
 def run_cases(name: str, student: Callable, reference: Callable, cases: Iterable[tuple[str, tuple]], *,
               compare: Callable[[str, object, object], CheckResult] | None = None,
               verbose: bool = True) -> CheckResult:
@@ -118,11 +126,7 @@ def run_cases(name: str, student: Callable, reference: Callable, cases: Iterable
         if not verdict.passed:
             result = CheckResult(name, False, "failed", f"on case '{label}' {verdict.message}")
             break
-    if result is None:
-        result = CheckResult(name, True, "passed", f"all {count} cases match the reference")
-    if verbose:
-        print(result)
-    return result
+    return _verdict(name, result, count, verbose)
 
 
 # --- lesson 01 --------------------------------------------------------------------------------
@@ -753,11 +757,7 @@ def check_with_named_mistakes(name: str, fn: Callable, reference: Callable, case
             result = CheckResult(name, False, "failed", f"on case '{label}' you return {_short(yours)}, "
                                                         f"the reference {_short(expected)} — {hint}")
             break
-    if result is None:
-        result = CheckResult(name, True, "passed", f"all {len(cases)} cases match the reference")
-    if verbose:
-        print(result)
-    return result
+    return _verdict(name, result, len(cases), verbose)
 
 
 def _short(value) -> str:

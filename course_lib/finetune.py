@@ -41,9 +41,9 @@ import numpy as np
 
 from course_lib import metrics
 from course_lib.annotation_store import ANNOTATIONS_FILE, MASKS_FOLDER, AnnotationStore, load_mask
-from course_lib.imageio import IMAGE_SUFFIXES, ImageLoadError, atomic_path, load_image, save_png
+from course_lib.imageio import IMAGE_SUFFIXES, ImageLoadError, atomic_path, file_sha256, load_image, save_png
 from course_lib.inference import MODEL_PATH, WORK_SIZE, letterbox
-from course_lib.model_card import checkpoint_entry, file_sha256, write_card, write_report
+from course_lib.model_card import checkpoint_entry, write_card, write_report
 from course_lib.model_scores import generated_iou, median_scores
 from course_lib.validate import as_mask, as_number, as_rgb
 

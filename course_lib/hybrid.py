@@ -197,12 +197,8 @@ def hybrid_box_alpha(rgb, object_prob, *, threshold: float = 0.5, margin: float 
         The CNN's probability of object at the photo's size.
     threshold, margin : float
         The box: pixels with ``object_prob >= threshold``, widened by ``margin`` (see :func:`cnn_box`).
-    iterations : int
-        GrabCut's iterations.
-    max_side : int or None
-        GrabCut runs on a copy at most this many pixels on a side; ``None``: the full photo.
-    seed : int
-        Seed of OpenCV's random numbers (GrabCut's k-means): same inputs, same alpha.
+    iterations, max_side, seed
+        GrabCut's iterations, the longest side it works at, and its seed, as in :func:`hybrid_alpha`.
 
     Outside the box the alpha is always 0. The two cases with no box to give GrabCut:
 

@@ -36,6 +36,7 @@ course_lib.imageio.ImageLoadError: upload.jpg is not an image Pillow can read (f
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import tempfile
@@ -50,7 +51,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 __all__ = [
     "DEFAULT_MAX_PIXELS", "IMAGE_SUFFIXES", "ImageLoadError", "ImageTooSmallError",
-    "load_image", "decode_image", "load_rgba", "decode_rgba", "save_png", "write_atomic", "atomic_path", "move_atomic",
+    "load_image", "decode_image", "load_rgba", "decode_rgba", "save_png", "write_atomic", "atomic_path",
+    "move_atomic", "file_sha256",
     "FolderLoad", "load_folder",
 ]
 
@@ -298,6 +300,15 @@ def write_atomic(path: str | os.PathLike, data, *, overwrite: bool = False) -> P
             handle.flush()
             os.fsync(handle.fileno())
     return Path(path)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Return the SHA-256 of the file at ``path`` as 64 hex digits, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def move_atomic(source: str | os.PathLike, path: str | os.PathLike, *, overwrite: bool = False) -> Path:

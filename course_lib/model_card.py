@@ -30,17 +30,16 @@ course_lib.model_card.CardError: the finetuned card has no parent.path (text)
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from numbers import Real
 from pathlib import Path
 
-from course_lib.imageio import write_atomic
+from course_lib.imageio import file_sha256, write_atomic
 from course_lib.model_scores import median_scores
 
 __all__ = ["KINDS", "CardError", "check_card", "card_markdown", "card_json", "read_card", "write_card",
-           "checkpoint_entry", "file_sha256", "report_markdown", "write_report"]
+           "checkpoint_entry", "report_markdown", "write_report"]
 
 KINDS = ("shipped", "candidate", "finetuned")
 """The kinds of card: lesson 04's shipped U-Net, a real-photo candidate, a fine-tuned checkpoint."""
@@ -187,15 +186,6 @@ def write_card(card: dict, kind: str, markdown_path: str | os.PathLike, json_pat
     write_atomic(json_path, text.encode("utf-8"), overwrite=overwrite)
     write_atomic(markdown_path, markdown.encode("utf-8"), overwrite=overwrite)
     return Path(markdown_path), Path(json_path)
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Return the SHA-256 of a file's bytes as 64 hex digits."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def checkpoint_entry(path: str | os.PathLike) -> dict:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib import stamps
+from course_lib import imageio, stamps
 
 __all__ = ["draft_row", "mark_copies", "merge"]
 
@@ -22,7 +22,7 @@ def draft_row(name: str, path: Path, rgb: np.ndarray, alpha: np.ndarray) -> dict
     """Return a list row for one stamp: its measures, the rule's verdict and the draft decision."""
     m = stamps.stamp_measures(rgb, alpha)
     verdict = stamps.rule_verdict(m)
-    row = {"file": name, "sha256": stamps.file_sha256(path), "category": str(Path(name).parent),
+    row = {"file": name, "sha256": imageio.file_sha256(path), "category": str(Path(name).parent),
            "width": m["width"], "height": m["height"], "object_pixels": m["object_pixels"],
            "flat_share": f"{m['flat_share']:.6f}",
            "halo_share": f"{m['halo_share']:.6f}", "rule": verdict, "note": ""}

@@ -34,7 +34,6 @@ each checked against that list, in the form
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 import shutil
@@ -48,13 +47,13 @@ import cv2
 import numpy as np
 
 from course_lib.config import CACHE_DIR, DATA_DIR
-from course_lib.imageio import load_image, load_rgba, move_atomic
+from course_lib.imageio import file_sha256, load_image, load_rgba, move_atomic
 from course_lib.validate import as_alpha, as_rgb
 
 __all__ = ["DebPackage", "STAMPS_PACKAGE", "TEMPLATES_PACKAGE", "PACKAGES", "STAMPS_FOLDER", "TEMPLATES_FOLDER",
            "STAMPS_LIST", "BACKGROUNDS_LIST", "LIST_COLUMNS", "REASONS", "PHOTO_MAX_FLAT", "CLIPART_MIN_FLAT",
            "HALO_MAX", "MIN_OBJECT_PIXELS", "CutoutsError", "ChecksumError", "MissingCacheError",
-           "cache_root", "file_sha256", "verify_sha256", "fetch_debs", "unpack", "prepare", "package_tree",
+           "cache_root", "verify_sha256", "fetch_debs", "unpack", "prepare", "package_tree",
            "flat_pair_share", "halo_share", "stamp_measures", "rule_verdict", "read_list", "write_list",
            "load_cutouts", "load_backgrounds"]
 
@@ -158,15 +157,6 @@ class MissingCacheError(CutoutsError):
 def cache_root(cache: str | os.PathLike | None = None) -> Path:
     """Return the folder the ``.deb`` files and their unpacked trees live in (default ``CACHE_DIR/tuxpaint``)."""
     return Path(cache) if cache is not None else CACHE_DIR / "tuxpaint"
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Return the SHA-256 of the file at ``path`` as 64 hex digits, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify_sha256(path: str | os.PathLike, expected: str, *, advice: str = "") -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from course_lib import stamps
+from course_lib import imageio, stamps
 from course_lib.compositing import composite
 from course_lib.config import REPO_ROOT
 from course_lib.imageio import load_image, load_rgba
@@ -93,7 +93,7 @@ def main(argv=None) -> int:
         rgb = load_image(path)
         alpha = np.ones(rgb.shape[:2], np.float32)
         pictures["templates/" + path.name] = (rgb, alpha)
-        backgrounds.append({"file": path.name, "sha256": stamps.file_sha256(path), "category": "templates",
+        backgrounds.append({"file": path.name, "sha256": imageio.file_sha256(path), "category": "templates",
                             "width": rgb.shape[1], "height": rgb.shape[0], "object_pixels": rgb.shape[0] * rgb.shape[1],
                             "flat_share": f"{stamps.flat_pair_share(rgb, alpha):.6f}", "halo_share": "0.000000",
                             "rule": "template", "kept": "yes", "reason": "", "note": ""})

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import pytest
 
-from course_lib import stamps, synth_scenes
+from course_lib import imageio, stamps, synth_scenes
 from course_lib.imageio import save_png
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -319,7 +319,7 @@ def _fake_cache(tmp_path: Path) -> tuple[Path, Path, list[tuple[np.ndarray, np.n
         save_png(folder / name, rgb, alpha)
         measures = stamps.stamp_measures(rgb, alpha)
         verdict = stamps.rule_verdict(measures)
-        rows.append({"file": name, "sha256": stamps.file_sha256(folder / name), "category": str(Path(name).parent),
+        rows.append({"file": name, "sha256": imageio.file_sha256(folder / name), "category": str(Path(name).parent),
                      "width": measures["width"], "height": measures["height"],
                      "object_pixels": measures["object_pixels"], "flat_share": measures["flat_share"],
                      "halo_share": measures["halo_share"], "rule": verdict,

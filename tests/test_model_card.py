@@ -9,7 +9,7 @@ import os
 import numpy as np
 import pytest
 
-from course_lib import model_card, model_scores
+from course_lib import imageio, model_card, model_scores
 from course_lib.config import DATA_DIR
 from course_lib.datasets import Split
 from course_lib.model_card import CardError
@@ -206,7 +206,7 @@ def test_a_licence_notice_is_rendered_as_the_last_section(kind):
 def test_checkpoint_entry_hashes_the_file(tmp_path):
     path = tmp_path / "weights.keras"
     path.write_bytes(b"abc")
-    assert model_card.file_sha256(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert imageio.file_sha256(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     big = bytes(range(256)) * 10_000                  # more than one read block
     path.write_bytes(big)
     assert model_card.checkpoint_entry(path) == {"file": "weights.keras", "sha256": hashlib.sha256(big).hexdigest(),
