@@ -12,7 +12,7 @@ Sources (nothing is downloaded; see data/real/SOURCES.md for licences and what w
   per-image licence is in ``skimage/data/_fetchers.py``);
 - ``/usr/share/common-licenses/Apache-2.0`` (Debian ``base-files``) for the licence text.
 
-Every photo is listed in ``PHOTOS`` below: its scene, source file, crop box
+Every photo is a row of ``data/real/recipe.csv`` (read into ``PHOTOS``): its scene, source file, crop box
 ``(left, top, right, bottom)`` in the source's pixels, a one-line description and
 tags. A whole source of at most 640 px is copied byte for byte; anything cropped or
 larger is cropped, resized with Pillow's Lanczos filter so that its longer side is
@@ -29,6 +29,7 @@ image or a near-identical image appears on both sides.
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import io
 import json
@@ -122,141 +123,23 @@ SCENES = {
 }
 
 
-def P(name, scene, src, crop, desc, objects, background, fraction, cut, props=(), colour="colour", demo=None):
-    tags = {"objects": objects, "background": background, "object_fraction": fraction, "cut_by_frame": cut,
+def _photo(row: dict) -> dict:
+    """Return one photo's record from a row of ``data/real/recipe.csv``."""
+    props = row["properties"].split()
+    tags = {"objects": row["objects"], "background": row["background"],
+            "object_fraction": float(row["object_fraction"]), "cut_by_frame": row["cut_by_frame"] == "yes",
             "shiny": "shiny" in props, "transparent": "transparent" in props, "thin": "thin" in props,
-            "motion_blur": "blur" in props, "colour": colour}
-    return {"name": name, "scene": scene, "src": src, "crop": crop, "description": desc, "tags": tags, "demo": demo}
+            "motion_blur": "blur" in props, "colour": row["colour"]}
+    crop = tuple(int(v) for v in row["crop"].split()) if row["crop"] else None
+    return {"name": row["name"], "scene": row["scene"], "src": row["source"], "crop": crop,
+            "description": row["description"], "tags": tags, "demo": row["demo"] or None}
 
 
-PHOTOS = [
-    # ---- dev: the scenes the demo set uses -------------------------------------------------
-    P("apple", "apple", "apple", None, "a red apple on a dark table, top and bottom touching the frame",
-      "single", "plain", 0.55, True, ("shiny",), demo="apple.jpg"),
-    P("orange", "orange", "orange", None, "an orange on a blurred green background",
-      "single", "plain", 0.6, False, demo="orange.jpg"),
-    P("smarties", "smarties", "smarties", None, "14 glossy sweets on white paper, two cut by the frame",
-      "several", "plain", 0.3, True, ("shiny",), demo="smarties.png"),
-    P("lighter", "stuff", "stuff", (255, 285, 415, 480), "a translucent pink lighter on a wooden desk",
-      "single", "plain", 0.25, False, ("shiny", "transparent"), demo="lighter.png"),
-    P("round_box", "stuff", "stuff", (300, 95, 500, 285), "a white round box on a desk; a pencil tip enters",
-      "single", "plain", 0.35, False, demo="round_box.png"),
-    P("jar_lid", "stuff", "stuff", (150, 0, 310, 135), "a black jar lid on a desk",
-      "single", "plain", 0.35, False, ("shiny",), demo="jar_lid.png"),
-    P("pencil", "stuff", "stuff", (40, 75, 345, 265), "a thin black pencil lying diagonally on a desk",
-      "single", "plain", 0.1, False, ("thin",), demo="pencil.png"),
-    P("desk_coin", "stuff", "stuff", (130, 235, 300, 385), "a small coin alone on a desk, about 5 % of the frame",
-      "single", "plain", 0.05, False, ("shiny",)),
-    P("desk_objects", "stuff", "stuff", None, "jar lid, pencil, round box, coin and lighter on a desk",
-      "several", "plain", 0.15, False, ("thin", "transparent")),
-    P("basmati_box", "box_in_scene", "box_in_scene", (215, 145, 400, 360), "a basmati rice box among other boxes",
-      "single", "busy", 0.6, True, colour="grey", demo="basmati_box.png"),
-    P("biscuit_box", "box_in_scene", "box_in_scene", (95, 150, 280, 335), "a biscuit box (Bastoncini) in front of clutter",
-      "single", "busy", 0.6, True, colour="grey"),
-    P("boxes_on_chair", "box_in_scene", "box_in_scene", None, "boxes, a book and plastic bags piled on a chair",
-      "several", "busy", 0.55, True, ("shiny",), colour="grey"),
-    P("whale_toy", "rubberwhale", "rubberwhale1", (175, 55, 365, 215), "a green rubber whale on striped cloth",
-      "single", "busy", 0.35, False, ("shiny",), demo="whale_toy.png"),
-    P("shell", "rubberwhale", "rubberwhale1", (30, 115, 180, 210), "a small white shell on striped cloth",
-      "single", "busy", 0.3, False),
-    P("foam_toys", "rubberwhale", "rubberwhale1", (50, 215, 320, 388), "orange foam letter and disc, cut by the bottom edge",
-      "several", "busy", 0.55, True),
-    P("yellow_box", "rubberwhale", "rubberwhale1", (340, 200, 584, 388), "a yellow box cut by the right and bottom edges",
-      "single", "busy", 0.55, True),
-    P("toy_scene", "rubberwhale", "rubberwhale1", None, "toys, shell, box and lattice in front of knitted cloth",
-      "several", "busy", 0.45, True),
-    P("aloe", "aloe", "aloeL", None, "an aloe in a clay pot before patterned cloth; leaves touch the frame",
-      "single", "busy", 0.4, True, ("thin",), demo="aloe.png"),
-    P("aloe_pot", "aloe", "aloeL", (640, 720, 1180, 1110), "the aloe's clay pot with leaf bases, leaves cut by the frame",
-      "single", "busy", 0.5, True),
-    P("coffee", "coffee", "coffee", None, "a cup of coffee on a saucer with a spoon, on a wooden table",
-      "single", "busy", 0.45, False, ("shiny",), demo="coffee.png"),
-    P("motorcycle", "motorcycle", "motorcycle_left", None, "a motorcycle in a cluttered workshop",
-      "single", "busy", 0.5, True, ("shiny", "thin"), demo="motorcycle.png"),
-    # ---- holdout --------------------------------------------------------------------------
-    P("orange_wedge", "fruits", "fruits", (50, 30, 370, 480), "an orange wedge among other fruit",
-      "single", "busy", 0.55, False, ("shiny",)),
-    P("kiwi_half", "fruits", "fruits", (0, 260, 150, 480), "half a kiwi cut by the left and bottom edges",
-      "single", "busy", 0.55, True),
-    P("lime", "fruits", "fruits", (320, 100, 512, 320), "a lime cut by the right edge, red cabbage behind",
-      "single", "busy", 0.55, True),
-    P("lemon_half", "fruits", "fruits", (300, 230, 512, 480), "half a lemon cut by the right and bottom edges",
-      "single", "busy", 0.65, True, ("shiny",)),
-    P("cheese", "fruits", "fruits", (0, 60, 140, 300), "a yellow cheese wedge cut by the left edge",
-      "single", "busy", 0.5, True),
-    P("red_cabbage", "fruits", "fruits", (110, 0, 512, 170), "a red cabbage cut by the top and right edges, fruit in front",
-      "single", "busy", 0.6, True),
-    P("books_a", "books", "left", None, "two books standing on a stone floor, clutter behind, dim light",
-      "several", "busy", 0.3, False),
-    P("books_b", "books", "right", None, "the same two books from another viewpoint",
-      "several", "busy", 0.4, False),
-    P("book_let_us_c", "books", "left", (60, 110, 300, 400), "a paperback standing on the floor, another book at the edge",
-      "single", "busy", 0.6, False),
-    P("book_electronics", "books", "right", (300, 80, 600, 459), "a blue textbook leaning on a box",
-      "single", "busy", 0.6, False),
-    P("cd_case", "books", "left", (100, 15, 235, 130), "a shiny game or CD box lying in the dark behind the books",
-      "single", "busy", 0.5, True, ("shiny",)),
-    P("notebook", "notebook", "ela_original", (430, 230, 902, 770), "a black notebook with a green elastic band, cut by the frame",
-      "single", "plain", 0.6, True),
-    P("pcb_big_chip", "pcb", "board", (330, 285, 515, 455), "a large square chip on a green circuit board",
-      "single", "busy", 0.55, False),
-    P("pcb_small_chip", "pcb", "board", (285, 115, 375, 200), "a small square chip on a circuit board",
-      "single", "busy", 0.35, False),
-    P("pcb_crystal", "pcb", "board", (350, 185, 445, 245), "a metal crystal can on a circuit board",
-      "single", "busy", 0.3, False, ("shiny",)),
-    P("pcb_dip_chip", "pcb", "board", (25, 45, 215, 125), "a long DIP chip on a circuit board",
-      "single", "busy", 0.5, False),
-    P("pcb_capacitors", "pcb", "board", (0, 110, 175, 235), "three electrolytic capacitors, one cut by the left edge",
-      "several", "busy", 0.45, True, ("shiny",)),
-    P("pcb_capacitor_row", "pcb", "board", (360, 90, 545, 150), "a row of small electrolytic capacitors",
-      "several", "busy", 0.4, False, ("shiny",)),
-    P("pcb_header_pins", "pcb", "board", (265, 0, 365, 95), "header pins cut by the top edge",
-      "several", "busy", 0.3, True, ("shiny", "thin")),
-    P("pcb_regulator", "pcb", "board", (80, 235, 165, 315), "a black square component on a circuit board",
-      "single", "busy", 0.3, False),
-    P("propellers", "propellers", "pca_test1", None, "six black propellers on a light box",
-      "several", "plain", 0.2, False, ("thin",)),
-    P("propeller_vertical", "propellers", "pca_test1", (130, 90, 260, 500), "one upright propeller on a light box",
-      "single", "plain", 0.3, False, ("thin",)),
-    P("propeller_top", "propellers", "pca_test1", (215, 30, 610, 150), "one propeller; the next one cut by the bottom edge",
-      "single", "plain", 0.35, True, ("thin",)),
-    P("propeller_pair", "propellers", "pca_test1", (230, 230, 630, 480), "two propellers, a third cut by the edge",
-      "several", "plain", 0.35, True, ("thin",)),
-    P("chessboard_1", "calibration", "left01", None, "a chessboard held up in an office",
-      "single", "busy", 0.4, False, colour="grey"),
-    P("chessboard_2", "calibration", "left07", None, "a chessboard held at an angle in front of a person",
-      "single", "busy", 0.3, False, colour="grey"),
-    P("chessboard_3", "calibration", "left12", None, "a chessboard held close to the camera",
-      "single", "busy", 0.5, False, colour="grey"),
-    P("crt_monitor", "calibration", "left01", (0, 130, 240, 480), "a CRT monitor and keyboard cut by the left and bottom edges",
-      "several", "busy", 0.6, True, ("shiny",), colour="grey"),
-    P("coins", "coins", "coins", None, "24 ancient coins on a dark background",
-      "several", "plain", 0.35, False, ("shiny",), colour="grey"),
-    P("coin_large", "coins", "coins", (285, 0, 384, 100), "one large coin, another cut by the edge",
-      "single", "plain", 0.5, True, ("shiny",), colour="grey"),
-    P("coin_small", "coins", "coins", (0, 15, 85, 95), "one coin on a dark background",
-      "single", "plain", 0.45, False, ("shiny",), colour="grey"),
-    P("coins_group", "coins", "coins", (70, 85, 230, 225), "four coins, others cut by the edges",
-      "several", "plain", 0.45, True, ("shiny",), colour="grey"),
-    P("clock", "clock", "clock_motion", None, "a wall clock blurred by camera motion on a plain wall",
-      "single", "plain", 0.2, False, ("blur",), colour="grey"),
-    P("tripod_camera", "camera", "camera", (200, 120, 430, 512), "a camera on a thin tripod, a man's coat at the left",
-      "single", "busy", 0.2, True, ("thin", "shiny"), colour="grey"),
-    P("camera_head", "camera", "camera", (230, 120, 345, 225), "a hand-held camera with the photographer's hands",
-      "single", "busy", 0.4, True, ("shiny",), colour="grey"),
-    P("rocket_pad", "rocket", "rocket", None, "a rocket between lightning towers at dusk",
-      "several", "plain", 0.1, True, ("thin",)),
-    P("rocket", "rocket", "rocket", (250, 100, 390, 427), "a rocket on its pad, cut by the bottom edge",
-      "single", "plain", 0.3, True, ("thin",)),
-    P("lattice_tower", "rocket", "rocket", (140, 110, 240, 427), "a thin lattice tower against the sky",
-      "single", "plain", 0.25, True, ("thin", "transparent")),
-    P("lattice_tower_2", "rocket", "rocket", (415, 110, 500, 427), "a second thin lattice tower with a light",
-      "single", "plain", 0.25, True, ("thin", "transparent")),
-    P("helmet", "astronaut", "astronaut", (260, 330, 512, 512), "a reflective space helmet cut by the bottom edge",
-      "single", "busy", 0.6, True, ("shiny", "transparent")),
-    P("shuttle_model", "astronaut", "astronaut", (345, 0, 485, 295), "a space-shuttle model on a stand, cut by the top edge",
-      "single", "plain", 0.4, True),
-]
+RECIPE = Path(__file__).resolve().parent.parent / "data" / "real" / "recipe.csv"
+"""One row per photo: name, scene, source file, crop box, description and tags (properties space-separated)."""
+
+with open(RECIPE, newline="", encoding="utf-8") as _handle:
+    PHOTOS = [_photo(row) for row in csv.DictReader(_handle)]
 
 LOOKED = [
     ("Debian opencv-doc 4.6.0+dfsg-12, examples/data/ (~90 images)",
