@@ -88,7 +88,8 @@ def softmax_probabilities(logits, temperature: float = 1.0) -> np.ndarray:
     z = np.asarray(logits)
     if z.ndim < 1 or z.shape[-1] < 2:
         raise ValueError(f"logits must have the classes on the last axis (…×K, K ≥ 2), got shape {z.shape}")
-    return scratch.softmax(z / as_number(temperature, "temperature", low=0, low_inclusive=False), axis=-1).astype(np.float32)
+    temperature = as_number(temperature, "temperature", low=0, low_inclusive=False)
+    return scratch.softmax(z / temperature, axis=-1).astype(np.float32)
 
 
 def object_probability(logits, temperature: float = 1.0) -> np.ndarray:
@@ -324,8 +325,8 @@ def threshold_sweep(alphas, truths, thresholds=DEFAULT_THRESHOLDS, *, tolerance:
         raise ValueError(f"thresholds must be a 1-D list of values in (0, 1], got {thresholds!r}")
     ious = np.empty((len(alphas), len(thresholds)))
     bfs = np.full((len(alphas), len(thresholds)), np.nan)
-    for i, (alpha, truth) in enumerate(zip(alphas, truths)):
-        alpha = np.asarray(alpha)
+    for i, (given, truth) in enumerate(zip(alphas, truths)):
+        alpha = np.asarray(given)
         hard_truth = metrics.as_hard(truth)
         for j, t in enumerate(thresholds):
             mask = alpha >= t

@@ -95,7 +95,8 @@ def compare_arrays(name: str, yours, reference, *, rtol: float = 1e-5, atol: flo
 
 def _verdict(name: str, failure: CheckResult | None, count: int, verbose: bool) -> CheckResult:
     """Return ``failure``, or a pass over ``count`` cases; print it unless ``verbose`` is False."""
-    result = failure if failure is not None else CheckResult(name, True, "passed", f"all {count} cases match the reference")
+    result = (failure if failure is not None
+              else CheckResult(name, True, "passed", f"all {count} cases match the reference"))
     if verbose:
         print(result)
     return result
@@ -108,7 +109,7 @@ def run_cases(name: str, student: Callable, reference: Callable, cases: Iterable
 
     Prints the verdict (unless ``verbose=False``) and returns it; never raises.
     """
-    compare = compare or (lambda n, yours, ref: compare_arrays(n, yours, ref))
+    compare = compare or compare_arrays
     result = None
     count = 0
     for label, args in cases:
@@ -197,8 +198,8 @@ def _hinted_compare(what: str = "output", rtol: float = 1e-5, atol: float = 1e-6
             mine = np.asarray(yours, dtype=np.float64)
         except (TypeError, ValueError):
             return verdict
-        for hint, wrong in ref.likely_mistakes:
-            wrong = np.asarray(wrong, dtype=np.float64)
+        for hint, mistake in ref.likely_mistakes:
+            wrong = np.asarray(mistake, dtype=np.float64)
             if mine.shape == wrong.shape and np.allclose(mine, wrong, rtol=rtol, atol=atol):
                 message = verdict.message.replace(": is padding missing?", "")   # the hint says it better
                 return CheckResult(name, False, "failed", f"{message} — {hint}")
@@ -516,7 +517,9 @@ def check_composite(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarra
 # --- lesson 05: P(object) from a map of logits, at a temperature ---------------------------------
 
 def check_object_probability(fn: Callable, *, verbose: bool = True) -> CheckResult:
-    """Check ``object_probability(logits, temperature) -> P(object)`` against :func:`course_lib.calibration.object_probability`.
+    """Check ``object_probability(logits, temperature) -> P(object)``.
+
+    The reference is :func:`course_lib.calibration.object_probability`.
 
     ``logits`` is …×2 (background, object) with the classes on the last axis —
     one pixel, a list of pixels, an ``H×W×2`` map or an ``N×H×W×2`` batch; the
@@ -595,7 +598,9 @@ def _threshold_cases() -> list[tuple[str, tuple]]:
 
 
 def check_best_threshold(fn: Callable, *, verbose: bool = True) -> CheckResult:
-    """Check ``best_threshold(alphas, truths, thresholds) -> float`` against :func:`course_lib.calibration.best_threshold`.
+    """Check ``best_threshold(alphas, truths, thresholds) -> float``.
+
+    The reference is :func:`course_lib.calibration.best_threshold`.
 
     The answer is the threshold ``t`` whose masks ``alpha >= t`` have the highest
     *mean of the per-image IoU* against ``truth >= 0.5`` (ties: the lowest ``t``).
@@ -851,7 +856,8 @@ def check_rgba(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], *, verbose: b
          "alpha must be scaled to 0–255: in an 8-bit PNG, α = 1 is stored as 255"),
         (lambda rgb, a: np.dstack([rgb, (a * 255).astype(np.uint8)]),
          "round, don't truncate: 0.5 · 255 = 127.5 is stored as 128"),
-        (lambda rgb, a: np.dstack([rgba_reference(rgb, a)[..., 3], rgb]), "alpha is the fourth channel (RGBA), not the first"),
+        (lambda rgb, a: np.dstack([rgba_reference(rgb, a)[..., 3], rgb]),
+         "alpha is the fourth channel (RGBA), not the first"),
         (lambda rgb, a: np.dstack([rgb, np.round(a * 255)]).astype(np.float64),
          "the image must be uint8 (what a PNG stores), not float"),
         (lambda rgb, a: np.dstack([rgb, np.round(a * 255)]).astype(np.float32),
@@ -865,7 +871,10 @@ def check_rgba(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], *, verbose: b
 # --- lesson 00b -------------------------------------------------------------------------------
 
 def colour_contrast_reference(rgb: np.ndarray, alpha: np.ndarray) -> float:
-    """Return the Euclidean RGB distance between the mean sure-product colour (α ≥ 0.99) and the mean sure-background one (α ≤ 0.01)."""
+    """Return the Euclidean RGB distance between the mean sure-product colour and the mean sure-background one.
+
+    Sure product is α ≥ 0.99, sure background α ≤ 0.01.
+    """
     sure_product, sure_background = alpha >= 0.99, alpha <= 0.01
     for side, where in (("product (α ≥ 0.99)", sure_product), ("background (α ≤ 0.01)", sure_background)):
         if not where.any():
@@ -986,7 +995,10 @@ def check_real_summary(fn: Callable[[dict, dict], tuple], *, verbose: bool = Tru
 # --- lesson 09 --------------------------------------------------------------------------------
 
 def median_background_reference(frames: np.ndarray) -> np.ndarray:
-    """Return the per-pixel median over time of ``frames`` (T×H×W×3 uint8) as H×W×3 uint8: a static camera's background."""
+    """Return the per-pixel median over time of ``frames`` (T×H×W×3 uint8) as H×W×3 uint8.
+
+    That is a static camera's background.
+    """
     return np.median(frames, axis=0).round().astype(np.uint8)
 
 

@@ -472,12 +472,12 @@ def process_chunk(jobs: list[Job], settings: RunSettings = RunSettings(), *,
                     rows[i] = report_row(jobs[i], error=f"segmentation failed on {jobs[i].source}: {_reason(exc)}")
                 segment_s[i] = clock() - start
     chain, spec = settings.chain, settings.spec
-    for i, alpha in alphas.items():
+    for i, raw in alphas.items():
         job, times = jobs[i], {}
         try:
             start = clock()
-            alpha = chain(photos[i], alpha) if len(chain) else as_alpha(alpha, "the method's output",
-                                                                       photos[i].shape[:2])
+            alpha = chain(photos[i], raw) if len(chain) else as_alpha(raw, "the method's output",
+                                                                     photos[i].shape[:2])
             image, mask8 = compose(photos[i], alpha, spec)
             times["postprocess_s"], start = clock() - start, clock()
             data = encode(image, spec.format, jpeg_quality=spec.jpeg_quality)

@@ -69,7 +69,9 @@ class DemoPhoto:
 
 
 def read_index(folder: str | os.PathLike = DEMO_DIR) -> list[dict]:
-    """Return one dict per accepted photo of ``folder/annotations.json``, in its order: name, file, source, licence, annotation.
+    """Return one dict per accepted photo of ``folder/annotations.json``, in its order.
+
+    Each dict holds name, file, source, licence and annotation.
 
     ``name`` is the file's stem (also the mask's name); ``annotation`` is the
     photo's :class:`course_lib.annotation_store.Annotation`, its GrabCut set-up.

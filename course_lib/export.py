@@ -299,7 +299,10 @@ def compare_variants(keras_model, files: dict[str, Path], test, real=None, *, ph
 
 
 def format_table(rows: list[dict], photo_size: int = 256) -> str:
-    """Return :func:`compare_variants`' rows as a text table, with each model's size and IoU next to the Keras model's."""
+    """Return :func:`compare_variants`' rows as a text table.
+
+    Each model's size and IoU stand next to the Keras model's.
+    """
     if not rows:
         raise ValueError("rows is empty: run compare_variants first")
     base = next((r for r in rows if r["model"] == "keras"), rows[0])

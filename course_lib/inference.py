@@ -244,8 +244,8 @@ def predict_alpha_tta(model, images, *, sizes=(WORK_SIZE,), flip: bool = True, m
         for mirrored in ((False, True) if flip else (False,)):
             batch = [np.ascontiguousarray(im[:, ::-1]) if mirrored else im for im in images]
             alphas = predict_alpha_batch(model, batch, size=size, multiple=multiple, batch_size=batch_size)
-            for acc, alpha in zip(total, alphas):
-                acc += alpha[:, ::-1] if mirrored else alpha
+            for k, alpha in enumerate(alphas):
+                total[k] += alpha[:, ::-1] if mirrored else alpha
             views += 1
     return [acc / views for acc in total]
 

@@ -162,8 +162,8 @@ def seed_labels(shape: tuple[int, int], box=None, hints=(), *, prior=None,
         p = as_alpha(prior, "prior", (h, w))
         labels[inside & (p >= thresholds["object"])] = cv2.GC_FGD
         labels[inside & (p < thresholds["background"])] = cv2.GC_PR_BGD
-    for stroke in hints:
-        stroke = check_stroke(stroke, hint=True)
+    for given in hints:
+        stroke = check_stroke(given, hint=True)
         if stroke["label"] == "outline":
             _paint_outline(labels, stroke)
         else:
@@ -241,7 +241,7 @@ def apply_corrections(mask, corrections=()) -> np.ndarray:
     [[False, True, False], [False, False, False]]
     """
     painted = as_mask(mask).astype(np.uint8)
-    for stroke in corrections:
-        stroke = check_stroke(stroke, hint=False)
+    for given in corrections:
+        stroke = check_stroke(given, hint=False)
         paint_stroke(painted, stroke, CORRECTION_LABELS[stroke["label"]])
     return painted.astype(bool)

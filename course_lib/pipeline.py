@@ -190,11 +190,11 @@ class Step:
             raise ValueError(f"step {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
                              f"it takes {sorted(defaults) or 'none'}")
         full = dict(defaults)
-        for key, value in self.params.items():
+        for key, given in self.params.items():
             try:
-                value = _plain(value)
+                value = _plain(given)
             except TypeError:
-                raise ValueError(f"step {self.name!r}: {key}={value!r} is not a plain number, string, "
+                raise ValueError(f"step {self.name!r}: {key}={given!r} is not a plain number, string, "
                                  "boolean or None, so it cannot be saved as JSON") from None
             expected = _expected_type(defaults[key])
             wrong_bool = isinstance(value, bool) and not isinstance(defaults[key], bool)
@@ -447,8 +447,8 @@ def ablation_methods(segment: Callable[[np.ndarray], np.ndarray], pipeline: Pipe
 
     for k, step in enumerate(pipeline.steps, start=1):
         methods[unique(f"+ {step.label}")] = lambda rgb, k=k: result(np.asarray(rgb), k)
+    last = len(pipeline) - 1
     for alt in alternatives:
-        last = len(pipeline) - 1
         methods[unique(f"  {alt.label} instead")] = (
             lambda rgb, alt=alt: alt(np.asarray(rgb), result(np.asarray(rgb), last)))
     return methods

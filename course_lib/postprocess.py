@@ -206,21 +206,21 @@ def guided_filter(guide, src, radius: int = 4, eps: float = 1e-3) -> np.ndarray:
     if p.ndim != 2:
         raise ValueError(f"src must be H×W, got shape {p.shape}")
     p = p.astype(np.float64)
-    I = _as_guide(guide, p.shape)
+    g = _as_guide(guide, p.shape)                                     # the guide, I in the formulas
     radius = as_number(radius, "radius", low=1, integer=True)
     eps = as_number(eps, "eps", low=0.0, low_inclusive=False)
     mean_p = box_mean(p, radius)
-    if I.ndim == 2:
-        mean_I = box_mean(I, radius)
-        cov_Ip = box_mean(I * p, radius) - mean_I * mean_p
-        var_I = box_mean(I * I, radius) - mean_I ** 2
+    if g.ndim == 2:
+        mean_I = box_mean(g, radius)
+        cov_Ip = box_mean(g * p, radius) - mean_I * mean_p
+        var_I = box_mean(g * g, radius) - mean_I ** 2
         a = cov_Ip / (var_I + eps)
         b = mean_p - a * mean_I
-        return (box_mean(a, radius) * I + box_mean(b, radius)).astype(np.float32)
-    mean_I = box_mean(I, radius)                                      # H×W×3
-    cov_Ip = box_mean(I * p[:, :, None], radius) - mean_I * mean_p[:, :, None]
+        return (box_mean(a, radius) * g + box_mean(b, radius)).astype(np.float32)
+    mean_I = box_mean(g, radius)                                      # H×W×3
+    cov_Ip = box_mean(g * p[:, :, None], radius) - mean_I * mean_p[:, :, None]
     pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
-    products = np.stack([I[:, :, i] * I[:, :, j] for i, j in pairs], axis=2)
+    products = np.stack([g[:, :, i] * g[:, :, j] for i, j in pairs], axis=2)
     second = box_mean(products, radius)
     s = {pair: second[:, :, k] - mean_I[:, :, pair[0]] * mean_I[:, :, pair[1]] for k, pair in enumerate(pairs)}
     s_rr, s_rg, s_rb, s_gg, s_gb, s_bb = (s[pair] + (eps if pair[0] == pair[1] else 0.0) for pair in pairs)
@@ -233,7 +233,7 @@ def guided_filter(guide, src, radius: int = 4, eps: float = 1e-3) -> np.ndarray:
                   inv_rg * c_r + inv_gg * c_g + inv_gb * c_b,
                   inv_rb * c_r + inv_gb * c_g + inv_bb * c_b], axis=2) / det[:, :, None]
     b = mean_p - (a * mean_I).sum(axis=2)
-    q = (box_mean(a, radius) * I).sum(axis=2) + box_mean(b, radius)
+    q = (box_mean(a, radius) * g).sum(axis=2) + box_mean(b, radius)
     return q.astype(np.float32)
 
 

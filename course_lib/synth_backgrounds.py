@@ -144,8 +144,8 @@ def clutter(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
             box = cv2.boxPoints(((cx, cy), (size * 1.6, size * rng.uniform(0.5, 1.2)), float(rng.uniform(0, 90))))
             cv2.fillPoly(canvas, [box.astype(np.int32)], colour, cv2.LINE_AA)
         else:
-            cv2.line(canvas, (cx, cy), (cx + int(rng.integers(-w // 2, w // 2)), cy + int(rng.integers(-h // 4, h // 4))),
-                     colour, max(1, size // 4), cv2.LINE_AA)
+            end = (cx + int(rng.integers(-w // 2, w // 2)), cy + int(rng.integers(-h // 4, h // 4)))
+            cv2.line(canvas, (cx, cy), end, colour, max(1, size // 4), cv2.LINE_AA)
     canvas = cv2.GaussianBlur(canvas, (0, 0), rng.uniform(0.6, 2.0))  # distractors sit out of focus
     return np.clip(canvas, 0, 1).astype(np.float32)
 

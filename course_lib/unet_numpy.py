@@ -30,7 +30,10 @@ __all__ = ["forward", "keras_activations", "batch_norm_inference", "upsample_bil
 
 
 def batch_norm_inference(x: np.ndarray, gamma, beta, mean, variance, epsilon: float) -> np.ndarray:
-    """Return ``gamma · (x − mean) / sqrt(variance + epsilon) + beta`` over the channel axis (what BN does when predicting)."""
+    """Return ``gamma · (x − mean) / sqrt(variance + epsilon) + beta`` over the channel axis.
+
+    That is what batch normalisation does when predicting.
+    """
     return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta
 
 

@@ -29,7 +29,10 @@ import numpy as np
 __all__ = ["MASK_THRESHOLD", "as_rgb", "as_alpha", "as_mask", "as_number", "as_odd"]
 
 MASK_THRESHOLD = 0.5
-"""A soft alpha counts as object where ``alpha >= MASK_THRESHOLD``: the kit's one rule, in metrics and postprocessing alike."""
+"""A soft alpha counts as object where ``alpha >= MASK_THRESHOLD``.
+
+The kit's one rule, in metrics and postprocessing alike.
+"""
 
 
 def as_rgb(rgb, name: str = "rgb", *, min_side: int = 1) -> np.ndarray:

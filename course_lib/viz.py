@@ -40,8 +40,8 @@ def show_panels(images: Sequence[np.ndarray], titles: Sequence[str] | None = Non
         raise ValueError(f"got {len(images)} images but {len(titles)} titles")
     fig, axes = plt.subplots(1, len(images), figsize=(panel_size * len(images), panel_size),
                              squeeze=False)
-    for i, (ax, image) in enumerate(zip(axes[0], images)):
-        image = np.asarray(image)
+    for i, (ax, picture) in enumerate(zip(axes[0], images)):
+        image = np.asarray(picture)
         if image.ndim == 2:
             vmax = 1.0 if image.dtype != np.uint8 else 255
             ax.imshow(image, cmap=cmap, vmin=0, vmax=vmax)
@@ -193,11 +193,13 @@ def before_after(rgb, alphas: dict, *, truth=None, background=(40, 120, 220), bo
         a = as_alpha(alpha, title, rgb.shape[:2])
         cut = composite(rgb, a, background, foreground=foreground)
         if truth is not None and title != "truth":
-            title = f"{title}\nMAE {metrics.mae(a, truth):.4f}"
+            label = f"{title}\nMAE {metrics.mae(a, truth):.4f}"
+        else:
+            label = title
         axes[0, col].imshow(cut)
         axes[0, col].add_patch(Rectangle((box[1].start - 0.5, box[0].start - 0.5), box[1].stop - box[1].start,
                                          box[0].stop - box[0].start, fill=False, ec="yellow", lw=1.2))
-        axes[0, col].set_title(title, fontsize=9)
+        axes[0, col].set_title(label, fontsize=9)
         axes[1, col].imshow(cut[box], interpolation="nearest")
         axes[1, col].set_title("zoomed on the yellow box", fontsize=8)
         for ax in axes[:, col]:

@@ -118,7 +118,8 @@ class Annotator:
                         ("propose", "accept", "skip", "undo", "previous", "next")}
         self.buttons["accept"].button_style = "success"
         for name, button in self.buttons.items():
-            button.on_click(lambda _, action=getattr(self, name): self._act(action))
+            action = getattr(self, name)
+            button.on_click(lambda _, action=action: self._act(action))
         self.status = W.HTML()
         self.message = W.HTML()
         self.problems = W.HTML(self._problems_html(problems))

@@ -54,7 +54,8 @@ class ProbabilityPanel:
     def __init__(self, rgb, logits, truth=None, *, threshold: float = 0.5, temperature: float = 1.0,
                  max_side: int = 256):
         rgb = as_rgb(rgb)
-        temperature = as_number(temperature, "temperature", low=0, low_inclusive=False)   # the slider's range is built around it
+        # the slider's range is built around the temperature
+        temperature = as_number(temperature, "temperature", low=0, low_inclusive=False)
         logits = np.asarray(logits, np.float32)
         if logits.shape != rgb.shape[:2] + (2,):
             raise ValueError(f"logits must be H×W×2 for a {rgb.shape[0]}×{rgb.shape[1]} photo, got {logits.shape}")

@@ -113,7 +113,10 @@ def comparison_strip(rgb: np.ndarray, alpha: np.ndarray, truth: np.ndarray | Non
 
 
 def score_line(s: dict | None) -> str:
-    """Return the HTML score line of one side from :func:`course_lib.metrics.scores` — or why there is none (``None``)."""
+    """Return the HTML score line of one side from :func:`course_lib.metrics.scores`.
+
+    For ``None`` it says why there is none.
+    """
     if s is None:
         return "no ground truth for this photo (an upload): judge the cut-out by eye"
     return (f"IoU <b>{s['iou']:.3f}</b> · Dice {s['dice']:.3f} · boundary F {s['boundary_f']:.3f} · "
