@@ -61,9 +61,9 @@ def main() -> None:
 
     print(f"\ntraining steps/s, batch {args.train_batch}, {args.steps} timed steps")
     print(f"{'model':36s} {'128×128':>8s} {'256×256':>8s}")
-    makers = {"shipped U-Net architecture (scratch)": lambda s: unet.build_unet(s),
+    makers = {"shipped U-Net architecture (scratch)": unet.build_unet,
               "VGG16 U-Net blocks=4, encoder frozen": lambda s: pretrained.build_vgg_unet(s, freeze_encoder=True),
-              "VGG16 U-Net blocks=4, fine-tuned": lambda s: pretrained.build_vgg_unet(s)}
+              "VGG16 U-Net blocks=4, fine-tuned": pretrained.build_vgg_unet}
     for label, make in makers.items():
         steps = [training_rate(make(size), size, args.train_batch, args.steps) for size in (128, 256)]
         print(f"{label:36s} {steps[0]:8.2f} {steps[1]:8.2f}")

@@ -22,10 +22,10 @@ def main() -> None:
     print(f"{'family':12s} {'redraw ms':>10s} {'draw-only ms':>13s} {'ratio':>7s}  under 0.3 s?")
     for name in classical_panels.FAMILIES:
         panel = classical_panels.MethodPanel(name, sample.rgb, sample.alpha)
-        total = 1000 * median_of(lambda _k: panel.redraw(), args.repeats if name != "grabcut" else 5)     # ms
-        fixed = panel.mask
-        panel.compute_mask = lambda: fixed        # the reference: everything but the method
-        draw = 1000 * median_of(lambda _k: panel.redraw(), args.repeats)
+        total = 1000 * median_of(lambda _k, panel=panel: panel.redraw(),
+                                 args.repeats if name != "grabcut" else 5)     # ms
+        panel.compute_mask = lambda fixed=panel.mask: fixed        # the reference: everything but the method
+        draw = 1000 * median_of(lambda _k, panel=panel: panel.redraw(), args.repeats)
         ok = "yes" if total < 300 else ("no (expected: GrabCut)" if name == "grabcut" else "NO")
         print(f"{name:12s} {total:10.1f} {draw:13.1f} {total / draw:7.1f}  {ok}")
 

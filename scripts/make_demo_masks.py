@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEMO_DIR / "masks", help="folder for the masks")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these photos")
     parser.add_argument("--force", action="store_true", help="replace masks that differ")
-    parser.add_argument("--overlays", type=Path, help="also write overlays for checking by eye here (replaced each run)")
+    parser.add_argument("--overlays", type=Path,
+                        help="also write overlays for checking by eye here (replaced each run)")
     args = parser.parse_args(argv)
 
     if args.annotations.name != annotation_store.ANNOTATIONS_FILE:

@@ -29,5 +29,5 @@ def test_a_candidate_loads_predicts_and_has_a_card(path):
         assert card[side]["photos"] == len(card[side]["per_photo"]) > 0
         medians = card[side]["median_iou"]
         assert set(medians) >= {"candidate", "grabcut", "lesson 04 U-Net"}
-        assert medians["candidate"] == pytest.approx(np.median([v["candidate"] for v in card[side]["per_photo"].values()]),
-                                                     abs=1e-3)
+        per_photo = [v["candidate"] for v in card[side]["per_photo"].values()]
+        assert medians["candidate"] == pytest.approx(np.median(per_photo), abs=1e-3)

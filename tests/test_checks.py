@@ -101,9 +101,9 @@ def test_conv2d_check_names_the_likely_mistake():
 
 
 def test_max_pool_check():
-    assert checks.check_max_pool2d(lambda x, k, s: scratch.max_pool2d(x, k, s), verbose=False)
+    assert checks.check_max_pool2d(scratch.max_pool2d, verbose=False)
     assert checks.check_max_pool2d(_stub, verbose=False).status == "not done"
-    average = checks.check_max_pool2d(lambda x, k, s: scratch.avg_pool2d(x, k, s), verbose=False)
+    average = checks.check_max_pool2d(scratch.avg_pool2d, verbose=False)
     assert "average pooling" in average.message and "output[0, 0, 0, 0]" in average.message
     sliding = checks.check_max_pool2d(lambda x, k, s: scratch.max_pool2d(x, k, 1), verbose=False)
     assert "one pixel at a time" in sliding.message and "ERRATA 2" in sliding.message
@@ -135,16 +135,16 @@ def _softmax_ce(logits, onehot):
 def test_softmax_cross_entropy_check():
     assert checks.check_softmax_cross_entropy(_softmax_ce, verbose=False)
     assert checks.check_softmax_cross_entropy(_stub, verbose=False).status == "not done"
-    summed = checks.check_softmax_cross_entropy(lambda l, o: (_softmax_ce(l, o)[0] * len(l), _softmax_ce(l, o)[1]),
+    summed = checks.check_softmax_cross_entropy(lambda z, o: (_softmax_ce(z, o)[0] * len(z), _softmax_ce(z, o)[1]),
                                                 verbose=False)
     assert "your loss is" in summed.message and "mean" in summed.message
-    undivided = checks.check_softmax_cross_entropy(lambda l, o: (_softmax_ce(l, o)[0], _softmax_ce(l, o)[1] * len(l)),
+    undivided = checks.check_softmax_cross_entropy(lambda z, o: (_softmax_ce(z, o)[0], _softmax_ce(z, o)[1] * len(z)),
                                                    verbose=False)
     assert "dlogits[0, 0]" in undivided.message and "not divided" in undivided.message
-    flipped = checks.check_softmax_cross_entropy(lambda l, o: (_softmax_ce(l, o)[0], -_softmax_ce(l, o)[1]),
+    flipped = checks.check_softmax_cross_entropy(lambda z, o: (_softmax_ce(z, o)[0], -_softmax_ce(z, o)[1]),
                                                  verbose=False)
     assert "sign is flipped" in flipped.message
-    only_grad = checks.check_softmax_cross_entropy(lambda l, o: _softmax_ce(l, o)[1], verbose=False)
+    only_grad = checks.check_softmax_cross_entropy(lambda z, o: _softmax_ce(z, o)[1], verbose=False)
     assert "return a pair (loss, dlogits)" in only_grad.message
 
 
@@ -298,7 +298,7 @@ def test_iou_check_passes_the_reference_and_names_likely_mistakes():
              "integer division": dict(floor=True),
              "both masks are empty": dict(empty=float("nan"))}
     for hint, kwargs in hints.items():
-        result = checks.check_iou(lambda p, t: _my_iou(p, t, **kwargs), verbose=False)
+        result = checks.check_iou(lambda p, t, kwargs=kwargs: _my_iou(p, t, **kwargs), verbose=False)
         assert not result and hint in result.message, (hint, result.message)
     assert "not one number" in checks.check_iou(lambda p, t: None, verbose=False).message
 

@@ -84,7 +84,8 @@ def test_flood_fill_follows_a_gradient_background():
 
 def test_flood_fill_keeps_white_inside_the_product():
     rgb = np.full((64, 64, 3), 250, np.uint8)
-    truth = np.zeros((64, 64), bool); truth[16:48, 16:48] = True
+    truth = np.zeros((64, 64), bool)
+    truth[16:48, 16:48] = True
     rgb[truth] = (30, 30, 120)
     rgb[26:38, 26:38] = 250           # a white label inside, same colour as the background
     mask = classical.flood_fill_background_mask(rgb, blur_sigma=0)
@@ -111,12 +112,15 @@ def test_border_connected_matches_scipy_labelling():
 
 
 def test_morphology_on_a_square():
-    m = np.zeros((20, 20), bool); m[5:15, 5:15] = True
+    m = np.zeros((20, 20), bool)
+    m[5:15, 5:15] = True
     assert classical.erode(m, 3, "rect").sum() == 8 * 8
     assert classical.dilate(m, 3, "rect").sum() == 12 * 12
-    speck = m.copy(); speck[1, 1] = True
+    speck = m.copy()
+    speck[1, 1] = True
     np.testing.assert_array_equal(classical.opening(speck, 3, "rect"), m)
-    hole = m.copy(); hole[9, 9] = False
+    hole = m.copy()
+    hole[9, 9] = False
     np.testing.assert_array_equal(classical.closing(hole, 3, "rect"), m)
 
 

@@ -26,7 +26,7 @@ def photos():
 
 def run_script(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, check=False)
 
 
 def copy_demo(tmp_path: Path, names: list[str]) -> Path:

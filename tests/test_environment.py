@@ -39,8 +39,8 @@ def _conda_requirements() -> tuple[dict[str, str], str]:
 
 def _pins() -> dict[str, str]:
     pins = {}
-    for line in (ROOT / "requirements" / "constraints.txt").read_text().splitlines():
-        line = line.strip()
+    for raw in (ROOT / "requirements" / "constraints.txt").read_text().splitlines():
+        line = raw.strip()
         if line and not line.startswith("#"):
             name, _, version = line.partition("==")
             pins[canonicalize_name(name)] = version

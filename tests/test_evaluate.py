@@ -69,7 +69,8 @@ def test_empty_methods_are_refused(split):
 
 @pytest.fixture
 def photo_folder(tmp_path):
-    """images/ + masks/: two good pairs, a broken photo, a mask of the wrong size, a photo without mask, an orphan mask."""
+    """images/ + masks/: two good pairs, a broken photo, a mask of the wrong size, a photo without mask,
+    an orphan mask."""
     from PIL import Image
 
     (tmp_path / "images").mkdir()

@@ -87,7 +87,8 @@ def import_edges(package: Path) -> list[Edge]:
                 for alias in node.names:
                     submodule = f"{base}.{alias.name}"
                     targets.append(submodule if submodule in modules else base)
-            for target in targets:
+            for named in targets:
+                target = named
                 while target and target not in modules:       # import a.b.c where c is a name: the module a.b
                     target = target.rpartition(".")[0]
                 if target and target.split(".")[0] == root_name and target != source:

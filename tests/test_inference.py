@@ -229,7 +229,7 @@ BAD_IMAGES = {
 
 @pytest.mark.parametrize("kind", sorted(BAD_IMAGES))
 @pytest.mark.parametrize("call", [
-    lambda m, im: inference.predict_alpha(m, im),
+    inference.predict_alpha,
     lambda m, im: inference.predict_maps(m, [im]),
     lambda m, im: inference.predict_alpha_batch(m, [np.zeros((8, 8, 3), np.uint8), im]),
     lambda m, im: inference.predict_alpha_tta(m, [im]),

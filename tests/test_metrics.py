@@ -9,8 +9,10 @@ from course_lib import metrics
 
 
 def _masks():
-    a = np.zeros((4, 4), bool); a[:2] = True      # rows 0-1: 8 pixels
-    b = np.zeros((4, 4), bool); b[1:3] = True     # rows 1-2: 8 pixels, 4 shared
+    a = np.zeros((4, 4), bool)
+    a[:2] = True      # rows 0-1: 8 pixels
+    b = np.zeros((4, 4), bool)
+    b[1:3] = True     # rows 1-2: 8 pixels, 4 shared
     return a, b
 
 
@@ -23,8 +25,10 @@ def test_hand_counted_scores():
 
 
 def test_precision_and_recall_are_not_symmetric():
-    truth = np.zeros((4, 4), bool); truth[:2] = True          # 8 px
-    pred = np.zeros((4, 4), bool); pred[0] = True             # 4 px, all correct
+    truth = np.zeros((4, 4), bool)
+    truth[:2] = True          # 8 px
+    pred = np.zeros((4, 4), bool)
+    pred[0] = True             # 4 px, all correct
     assert metrics.precision_recall(pred, truth) == pytest.approx((1.0, 0.5))
 
 
@@ -53,14 +57,18 @@ def test_soft_masks_are_thresholded_unless_asked():
 
 
 def test_boundary_of_a_square():
-    m = np.zeros((7, 7), bool); m[2:5, 2:5] = True
-    expected = m.copy(); expected[3, 3] = False
+    m = np.zeros((7, 7), bool)
+    m[2:5, 2:5] = True
+    expected = m.copy()
+    expected[3, 3] = False
     np.testing.assert_array_equal(metrics.boundary(m), expected)
 
 
 def test_boundary_f_tolerance():
-    truth = np.zeros((40, 40), bool); truth[10:30, 10:30] = True
-    shifted = np.zeros((40, 40), bool); shifted[12:32, 10:30] = True   # moved 2 px down
+    truth = np.zeros((40, 40), bool)
+    truth[10:30, 10:30] = True
+    shifted = np.zeros((40, 40), bool)
+    shifted[12:32, 10:30] = True   # moved 2 px down
     assert metrics.boundary_f(shifted, truth, tolerance=2) == pytest.approx(1.0)
     low = metrics.boundary_f(shifted, truth, tolerance=1)
     assert 0.3 < low < 0.9, low

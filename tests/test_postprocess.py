@@ -116,10 +116,10 @@ def test_trimap_has_three_values_and_a_band_of_the_given_radius():
 
 def guided_filter_loops(guide, src, radius, eps):
     """He et al.'s guided filter straight from the formulas: one window at a time (slow)."""
-    I = guide.astype(np.float64)
-    I = I[:, :, None] if I.ndim == 2 else I
+    g = guide.astype(np.float64)
+    g = g[:, :, None] if g.ndim == 2 else g
     p = src.astype(np.float64)
-    h, w, c = I.shape
+    h, w, c = g.shape
     a, b = np.zeros((h, w, c)), np.zeros((h, w))
 
     def window(y, x):
@@ -127,16 +127,16 @@ def guided_filter_loops(guide, src, radius, eps):
 
     for y in range(h):
         for x in range(w):
-            Iw, pw = I[window(y, x)].reshape(-1, c), p[window(y, x)].ravel()
-            mean_I, mean_p = Iw.mean(axis=0), pw.mean()
-            cov = (Iw * pw[:, None]).mean(axis=0) - mean_I * mean_p
-            sigma = (Iw[:, :, None] * Iw[:, None, :]).mean(axis=0) - np.outer(mean_I, mean_I)
+            gw, pw = g[window(y, x)].reshape(-1, c), p[window(y, x)].ravel()
+            mean_I, mean_p = gw.mean(axis=0), pw.mean()
+            cov = (gw * pw[:, None]).mean(axis=0) - mean_I * mean_p
+            sigma = (gw[:, :, None] * gw[:, None, :]).mean(axis=0) - np.outer(mean_I, mean_I)
             a[y, x] = np.linalg.solve(sigma + eps * np.eye(c), cov)
             b[y, x] = mean_p - a[y, x] @ mean_I
     q = np.zeros((h, w))
     for y in range(h):
         for x in range(w):
-            q[y, x] = a[window(y, x)].reshape(-1, c).mean(axis=0) @ I[y, x] + b[window(y, x)].mean()
+            q[y, x] = a[window(y, x)].reshape(-1, c).mean(axis=0) @ g[y, x] + b[window(y, x)].mean()
     return q
 
 

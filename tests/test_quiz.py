@@ -146,7 +146,7 @@ def test_show_displays_markdown_in_a_notebook_and_prints_outside(monkeypatch, ca
     quiz.show("07")
     assert capsys.readouterr().out.strip() == quiz.markdown("07")
     shown = []
-    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(IPython, "get_ipython", object)
     monkeypatch.setattr(IPython.display, "display", lambda *objs: shown.extend(objs))
     quiz.show("07")
     assert len(shown) == 1 and isinstance(shown[0], IPython.display.Markdown)

@@ -42,8 +42,9 @@ def test_the_default_is_the_best_dev_median_and_the_medians_follow_from_the_phot
     assert stored["default"] == real_default.choose({name: e["per_photo"] for name, e in methods.items()})
     chosen = stored["versus_grabcut"][stored["default"]]
     assert stored["default"] == "grabcut" or chosen["better"] > chosen["worse"]
+    versus = stored["versus_grabcut"]
     assert all(stored["medians"][stored["default"]] >= stored["medians"][name] for name in methods
-               if name == "grabcut" or stored["versus_grabcut"][name]["better"] > stored["versus_grabcut"][name]["worse"])
+               if name == "grabcut" or versus[name]["better"] > versus[name]["worse"])
 
 
 def test_the_holdout_record_scores_the_default_and_grabcut_once_per_reason():

@@ -39,7 +39,8 @@ def test_every_photo_is_there_with_its_origin_and_a_redistributable_licence(phot
     assert photo["source"]["package"] and photo["source"]["path"] and photo["source"]["version"]
     assert photo["split"] == INDEX["scenes"][photo["scene"]]["split"], "a photo is on its scene's side"
     assert photo["file"].startswith(photo["split"] + "/images/")
-    assert load_image(path).shape[:2] == tuple(photo["size"][::-1]) or load_image(path).shape[:2] == tuple(photo["size"])
+    shape = load_image(path).shape[:2]
+    assert shape == tuple(photo["size"][::-1]) or shape == tuple(photo["size"])
 
 
 def test_the_split_is_by_scene_and_by_source_file():

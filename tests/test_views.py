@@ -1,4 +1,7 @@
-"""course_lib.views (panels, picker, controls) driven as a learner would, without a browser: sliders move, scores follow."""
+"""course_lib.views (panels, picker, controls) driven as a learner would, without a browser.
+
+Sliders move, scores follow.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +39,8 @@ def test_a_family_named_like_a_method_starts_as_that_method(method, split):
 def test_an_impossible_parameter_is_reported_through_error_and_keeps_the_last_mask(split):
     panel = MethodPanel("edges", split.rgb[0], split.alpha[0])
     before = panel.mask.copy()
-    panel.family = classical_panels.Family("broken", lambda: {}, lambda rgb, **params: (_ for _ in ()).throw(ValueError("no way")))
+    panel.family = classical_panels.Family("broken", lambda: {},
+                                           lambda rgb, **params: (_ for _ in ()).throw(ValueError("no way")))
     panel.redraw()
     assert panel.error == "no way" and "no way" in panel.status.value
     np.testing.assert_array_equal(panel.mask, before)

@@ -30,7 +30,8 @@ def test_overlay_tints_object_and_dims_background():
 
 def test_method_grid_titles_carry_scores():
     rgb = np.zeros((8, 8, 3), np.uint8)
-    truth = np.zeros((8, 8), bool); truth[2:6, 2:6] = True
+    truth = np.zeros((8, 8), bool)
+    truth[2:6, 2:6] = True
     fig = viz.method_grid(rgb, {"perfect": truth, "empty": np.zeros((8, 8), bool)}, truth)
     titles = [ax.get_title() for ax in fig.axes[:2]]
     assert "IoU 1.000" in titles[0] and "IoU 0.000" in titles[1]
