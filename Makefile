@@ -17,11 +17,12 @@ PYTEST_ARGS ?=
 EDITION ?= instructor
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup browser lab demo annotate test test-all course model cutouts upgrade clean-venv help
+.PHONY: setup browser lab demo annotate lint test test-all course model cutouts upgrade clean-venv help
 
 help:
 	@echo "make lab         set up .venv and open JupyterLab on notebooks/ (PORT=$(PORT))"
-	@echo "make test        set up .venv and run the quick tests: every unit test and doctest, every lesson in smoke mode"
+	@echo "make test        set up .venv, lint, and run the quick tests: every unit test and doctest, every lesson in smoke mode"
+	@echo "make lint        ruff over the library, tests, scripts, benchmarks, notebooks and apps (make test runs it)"
 	@echo "make test-all    set up .venv and run every test: lessons in fast mode, training, export, Dask, browser (after make browser)"
 	@echo "make setup       create .venv and install the pinned kit (lab, demo, test, course and model do it first)"
 	@echo "make demo        set up .venv and serve the comparison studio (apps/studio.ipynb) with Voila, offline (PORT=$(DEMO_PORT))"
@@ -74,10 +75,14 @@ annotate: setup
 # the unit tests go on; --dist loadgroup keeps each lesson's tests on one worker (tests/conftest.py).
 WORKERS ?= 2
 PYTEST_XDIST = $(if $(filter-out 0 1,$(WORKERS)),-n $(WORKERS) --dist loadgroup,)
-test: setup
+LINTED := course_lib tests scripts benchmarks notebooks apps
+lint: setup
+	$(BIN)/ruff check $(LINTED)
+
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_XDIST) -m "not slow" $(PYTEST_ARGS)
 
-test-all: setup
+test-all: lint
 	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # The one target that changes the system, and only when asked: Debian's chromium and chromium-driver
