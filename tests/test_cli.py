@@ -240,7 +240,8 @@ def test_usage_errors_exit_2_name_the_problem_and_write_nothing(args, says, tmp_
 
 def test_no_input_found_is_a_usage_error(tmp_path, capsys):
     assert cli.main([str(tmp_path / "nothing_here"), "--out", str(tmp_path / "o")]) == 2
-    assert "nothing_here" in capsys.readouterr().err
+    # Rich wraps the error box at the terminal's width, possibly inside the path: compare without borders and breaks
+    assert "nothing_here" in "".join(capsys.readouterr().err.replace("│", "").split())
 
 
 def test_adding_a_method_is_one_registry_entry(monkeypatch, catalogue_dir, tmp_path):
