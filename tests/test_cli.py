@@ -29,6 +29,10 @@ BAD = {"corrupt.jpg": "truncated or corrupt", "empty.png": "empty (0 bytes)",
        "notes.png": "not an image Pillow can read", "folder.jpg": "is a folder, not an image file"}
 """The four bad inputs of the catalogue folder, and what their report rows must say."""
 
+pytestmark = pytest.mark.xdist_group("cli")
+"""Under pytest-xdist (make test) every test here runs on one worker, so the module's fixtures (the CNN over the
+catalogue folder) run once, not once a worker."""
+
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
