@@ -41,8 +41,13 @@ $(BIN)/python:
 # Re-installs only when pyproject.toml or the pins change: the stamp records that.
 $(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-c $(CONSTRAINTS) -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) pymatting
+	@# pymatting compiles its numba kernels the first time it is imported (about 40 s of one core) and caches them
+	@# in .venv: compile them on the other core while pip installs the rest, not later in every test worker and
+	@# lesson kernel at once. A failed compile only leaves the cache cold.
+	$(BIN)/python -c "import pymatting" >/dev/null 2>&1 & warm=$$!; \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e ".[dev]"; \
+		status=$$?; wait $$warm; exit $$status
 	@if [ -d .git ]; then $(BIN)/nbstripout --install --attributes .gitattributes; fi
 	@touch $(STAMP)
 	@echo "course set-up complete: $(VENV)"
