@@ -80,22 +80,15 @@ annotate: setup
 # the unit tests go on; --dist loadgroup keeps each lesson's tests on one worker (tests/conftest.py).
 WORKERS ?= 2
 PYTEST_XDIST = $(if $(filter-out 0 1,$(WORKERS)),-n $(WORKERS) --dist loadgroup,)
-# The cores shared out among the workers (and the lesson kernels and command lines they start): on 2 cores,
-# one thread each. Left to themselves, TensorFlow's and OpenBLAS's pools each take every core and spin
-# against each other: make test took 238 s of pytest so, 197 s with one thread per worker (tests/test_make.py).
-CORES := $(shell nproc 2>/dev/null || echo 2)
-TEST_THREADS ?= $(shell echo $$(( ($(CORES) + $(or $(filter-out 0,$(WORKERS)),1) - 1) / $(or $(filter-out 0,$(WORKERS)),1) )))
-TEST_ENV = OMP_NUM_THREADS=$(TEST_THREADS) OPENBLAS_NUM_THREADS=$(TEST_THREADS) MKL_NUM_THREADS=$(TEST_THREADS) \
-	TF_NUM_INTRAOP_THREADS=$(TEST_THREADS) TF_NUM_INTEROP_THREADS=$(TEST_THREADS)
 LINTED := course_lib tests scripts benchmarks notebooks apps
 lint: setup
 	$(BIN)/ruff check $(LINTED)
 
 test: lint
-	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_XDIST) -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) -m "not slow" $(PYTEST_ARGS)
 
 test-all: lint
-	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # The one target that changes the system, and only when asked: Debian's chromium and chromium-driver
 # from apt-get (as root, or through sudo) for tests/test_studio_browser.py and tests/test_annotator_browser.py.

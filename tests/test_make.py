@@ -99,19 +99,6 @@ def test_make_test_leaves_the_slow_tests_out_and_test_all_runs_everything():
         f"make test-all should run every test:\n{everything}")
 
 
-@pytest.mark.parametrize(("workers", "cores", "threads"), [("2", "2", "1"), ("2", "5", "3"), ("1", "2", "2"),
-                                                       ("0", "4", "4")])
-def test_make_test_shares_the_cores_out_among_the_workers(workers, cores, threads):
-    """Each worker's thread pools get cores / workers threads (rounded up), so two workers on two cores
-    do not each start pools as wide as the machine."""
-    result = subprocess.run(["make", "-n", "test", f"WORKERS={workers}", f"CORES={cores}"], cwd=ROOT,
-                            capture_output=True, text=True, check=True)
-    line = next(line for line in result.stdout.splitlines() if "pytest" in line)
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
-                 "TF_NUM_INTEROP_THREADS"):
-        assert f"{name}={threads} " in line, f"WORKERS={workers} on {cores} cores: {name} should be {threads}:\n{line}"
-
-
 def test_every_slow_test_the_conftest_names_exists():
     """tests/conftest.py marks tests of other files slow by name: a renamed test must not quietly turn fast."""
     import ast
