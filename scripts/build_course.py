@@ -13,7 +13,12 @@ Two editions (``make course EDITION=student``):
   review questions' solutions). It writes the notebooks students work in,
   without outputs, and their executed hand-outs, both to ``build/student/``.
 
-    python scripts/build_course.py [notebooks/00_tour.ipynb ...] [--edition student] [--out build]
+    python scripts/build_course.py [notebooks/00_tour.ipynb ...] [--edition student] [--out build] [--record]
+
+``--record`` stores each lesson's wall time (kernel start included) in
+``data/lesson_times.json`` under the mode it ran in, with the cores it could
+use; the lessons' headers state the full-mode minutes, and a test keeps them
+within 25 % of the record (``course_lib.lesson_times``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
+from course_lib import config, lesson_times
 from course_lib.editions import EDITIONS, student_edition
 from course_lib.imageio import write_atomic
 
@@ -57,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: build/, or build/student/ for the student edition)")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
+    parser.add_argument("--record", nargs="?", type=Path, const=lesson_times.RECORD, default=None, metavar="JSON",
+                        help="store each lesson's wall time there (default file: data/lesson_times.json)")
     args = parser.parse_args(argv)
     out = args.out or (ROOT / "build" / ("student" if args.edition == "student" else ""))
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -77,7 +85,12 @@ def main(argv: list[str] | None = None) -> int:
             failures.append(notebook.name)
             print(f"FAILED {notebook.name}:\n{exc}", file=sys.stderr)
             continue
-        print(f"{time.perf_counter() - start:7.1f} s  {notebook.name} -> {target}")
+        seconds = time.perf_counter() - start
+        print(f"{seconds:7.1f} s  {notebook.name} -> {target}", flush=True)
+        if args.record is not None:
+            mode = config.mode_name()
+            lesson_times.record(notebook.stem, seconds, mode, args.record)
+            print(f"         recorded: {mode} mode, about {max(1, round(seconds / 60))} min", flush=True)
     if failures:
         print(f"{len(failures)} notebook(s) failed: {', '.join(failures)}", file=sys.stderr)
         return 1
