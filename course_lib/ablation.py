@@ -32,7 +32,8 @@ import numpy as np
 
 from course_lib.config import DATA_DIR, REPO_ROOT
 
-__all__ = ["OUTPUT", "RUNS", "ARMS", "WORK_SIZES", "train_arm", "grabcut_reference", "score_arm", "table", "run"]
+__all__ = ["OUTPUT", "RUNS", "ARMS", "SIZE", "SEEDS", "WORK_SIZES", "train_arm", "grabcut_reference", "score_run",
+           "summarise_arm", "score_final", "table", "conclusions", "run"]
 
 OUTPUT = DATA_DIR / "models" / "ablation.json"
 """Where :func:`run` writes the table by default (lesson 04b reads it)."""
@@ -103,68 +104,151 @@ def grabcut_reference(split) -> list[float]:
     return [r["iou"] for r in rows]
 
 
-def score_arm(out: Path, splits: dict, grabcut: dict, test, work_sizes=WORK_SIZES) -> dict:
-    """Return one table row: the arm's recipe, training time and its scores, at 128 px and at the working size
-    ``dev`` prefers (``tuned``: chosen on dev, then scored once on holdout)."""
+def score_run(out: Path, dev, test, work_sizes=WORK_SIZES) -> dict:
+    """Return one run's record: its training, generated test IoU, and per-photo IoU on ``dev`` at each working size.
+
+    ``convergence`` is what its last two epochs added to its best validation IoU
+    before them: near zero when the run had levelled off.
+    """
     from course_lib import inference, metrics, train_loop
 
     state = train_loop.read_state(out)
     model = inference.load_pretrained(out / "best.keras")
-    alphas = inference.predict_alpha_batch(model, list(test.rgb))
-    row = {"recipe": state["recipe"], "epochs": len(state["history"]["loss"]), "best_epoch": state.get("best_epoch"),
-           "training_minutes": round(sum(state["epoch_seconds"]) / 60, 1), "parameters": model.count_params(),
-           "trainable_tensors": len(model.trainable_weights),
-           "generated_mean_iou": round(float(np.mean([metrics.iou(a, t) for a, t in zip(alphas, test.alpha)])), 4)}
+    alphas = inference.predict_alpha_batch(model, list(test.rgb), size=state["recipe"]["size"])
+    val = state["history"]["val_scene_iou"]
+    record = {"recipe": state["recipe"], "epochs": len(state["history"]["loss"]), "best_epoch": state.get("best_epoch"),
+              "val_scene_iou": [round(float(v), 4) for v in val],
+              "convergence": round(float(max(val) - max(val[:-2])), 4) if len(val) > 2 else None,
+              "training_minutes": round(sum(state["epoch_seconds"]) / 60, 1), "parameters": model.count_params(),
+              "generated_mean_iou": round(float(np.mean([metrics.iou(a, t) for a, t in zip(alphas, test.alpha)])), 4),
+              "dev_iou": {}}
+    for size in work_sizes:
+        record["dev_iou"][str(size)] = {
+            m["name"]: round(float(metrics.iou(inference.predict_alpha(model, rgb, size=size), alpha)), 4)
+            for m, rgb, alpha in zip(dev.meta, dev.rgb, dev.alpha)}
+    return record
 
-    def ious(side, size):
-        data = splits[side]
-        return [metrics.iou(inference.predict_alpha(model, rgb, size=size), alpha)
-                for rgb, alpha in zip(data.rgb, data.alpha)]
 
-    for side in splits:
-        scores = ious(side, inference.WORK_SIZE)
-        row[f"{side}_iou"] = {m["name"]: round(float(v), 4) for m, v in zip(splits[side].meta, scores)}
-        row[f"{side}_median_iou"] = round(float(np.median(scores)), 4)
-        row[f"{side}_wins_vs_grabcut"] = int(sum(i > g for i, g in zip(scores, grabcut[side])))
-        row[f"{side}_photos"] = len(scores)
-    dev_by_size = {size: (float(np.median(ious("dev", size))) if size != inference.WORK_SIZE
-                          else row["dev_median_iou"]) for size in sorted({*work_sizes, inference.WORK_SIZE})}
-    size = max(dev_by_size, key=dev_by_size.get)                 # chosen on dev only
-    holdout = ious("holdout", size) if size != inference.WORK_SIZE else list(row["holdout_iou"].values())
-    row["tuned"] = {"work_size": size, "dev_median_by_size": {str(k): round(v, 4) for k, v in dev_by_size.items()},
-                    "dev_median_iou": round(dev_by_size[size], 4),
-                    "holdout_median_iou": round(float(np.median(holdout)), 4),
-                    "holdout_wins_vs_grabcut": int(sum(i > g for i, g in zip(holdout, grabcut["holdout"])))}
-    return row
+def _spread(values) -> dict:
+    values = [float(v) for v in values]
+    return {"mean": round(float(np.mean(values)), 4), "min": round(min(values), 4), "max": round(max(values), 4),
+            "values": [round(v, 4) for v in values]}
+
+
+def summarise_arm(runs: dict, grabcut_dev: dict) -> dict:
+    """Return an arm's row from its seeds' records: the working size dev prefers (best mean over seeds of the dev
+    median), and there each score's mean, lowest and highest over the seeds."""
+    sizes = list(next(iter(runs.values()))["dev_iou"])
+    by_size = {size: float(np.mean([np.median(list(r["dev_iou"][size].values())) for r in runs.values()]))
+               for size in sizes}
+    size = max(by_size, key=by_size.get)
+    per_seed = {seed: r["dev_iou"][size] for seed, r in runs.items()}
+    photos = list(grabcut_dev)
+    return {"work_size": int(size), "dev_mean_median_by_size": {k: round(v, 4) for k, v in by_size.items()},
+            "dev_median_iou": _spread(np.median(list(d.values())) for d in per_seed.values()),
+            "dev_wins_vs_grabcut": _spread(sum(d[p] > grabcut_dev[p] for p in photos) for d in per_seed.values()),
+            "generated_mean_iou": _spread(r["generated_mean_iou"] for r in runs.values()),
+            "training_minutes": _spread(r["training_minutes"] for r in runs.values()),
+            "convergence": _spread(r["convergence"] or 0.0 for r in runs.values()),
+            "best_epochs": [r["best_epoch"] for r in runs.values()],
+            "dev_iou": {p: round(float(np.mean([d[p] for d in per_seed.values()])), 4) for p in photos},
+            "dev_photos": len(photos)}
+
+
+def score_final(runs: dict, size: int, holdout, grabcut_holdout: dict) -> dict:
+    """Score the chosen arm's seeds on ``holdout`` once, at the working size dev chose."""
+    from course_lib import inference, metrics
+
+    per_seed = {}
+    for seed, out in runs.items():
+        model = inference.load_pretrained(Path(out) / "best.keras")
+        per_seed[seed] = {m["name"]: round(float(metrics.iou(inference.predict_alpha(model, rgb, size=size),
+                                                             alpha)), 4)
+                          for m, rgb, alpha in zip(holdout.meta, holdout.rgb, holdout.alpha)}
+    photos = list(grabcut_holdout)
+    return {"work_size": size, "holdout_iou_by_seed": {str(k): v for k, v in per_seed.items()},
+            "holdout_median_iou": _spread(np.median(list(d.values())) for d in per_seed.values()),
+            "holdout_wins_vs_grabcut": _spread(sum(d[p] > grabcut_holdout[p] for p in photos)
+                                               for d in per_seed.values()),
+            "holdout_iou": {p: round(float(np.mean([d[p] for d in per_seed.values()])), 4) for p in photos},
+            "holdout_photos": len(photos)}
+
+
+def _range(spread: dict, digits: int = 3) -> str:
+    return f"{spread['mean']:.{digits}f} ({spread['min']:.{digits}f}–{spread['max']:.{digits}f})"
 
 
 def table(result: dict) -> str:
-    """Return the ablation as a Markdown table."""
-    lines = ["| arm | what it adds | min | generated mean | dev median | holdout median | holdout wins vs GrabCut "
-             "| size chosen on dev | dev median there | holdout median there | holdout wins there |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    """Return the ablation as a Markdown table: each score's mean over the seeds, lowest–highest in brackets."""
+    n = len(result["seeds"])
+    lines = ["| arm | what it adds | seeds | min per run | generated mean IoU | size chosen on dev | "
+             "dev median IoU | dev: beats GrabCut | last two epochs added |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, row in result["arms"].items():
-        t = row["tuned"]
-        lines.append(f"| `{name}` | {ARMS[name][0]} | {row['training_minutes']:.0f} | "
-                     f"{row['generated_mean_iou']:.3f} | "
-                     f"{row['dev_median_iou']:.3f} | {row['holdout_median_iou']:.3f} | "
-                     f"{row['holdout_wins_vs_grabcut']}/{row['holdout_photos']} | {t['work_size']} | "
-                     f"{t['dev_median_iou']:.3f} | {t['holdout_median_iou']:.3f} | "
-                     f"{t['holdout_wins_vs_grabcut']}/{row['holdout_photos']} |")
+        lines.append(f"| `{name}` | {ARMS[name][0]} | {n} | {row['training_minutes']['mean']:.0f} | "
+                     f"{_range(row['generated_mean_iou'])} | {row['work_size']} | {_range(row['dev_median_iou'])} | "
+                     f"{_range(row['dev_wins_vs_grabcut'], 0)}/{row['dev_photos']} | "
+                     f"{_range(row['convergence'])} |")
     g = result["grabcut"]
-    lines.append(f"| GrabCut | from the border, no training | – | – | {g['dev_median_iou']:.3f} | "
-                 f"{g['holdout_median_iou']:.3f} | – | – | – | – | – |")
+    lines.append(f"| GrabCut | from the border, no training | – | – | – | – | {g['dev_median_iou']:.3f} | – | – |")
     return "\n".join(lines)
 
 
-def run(arms=tuple(ARMS), *, runs: str | Path = RUNS, epochs: int = 4, steps: int = 100, val: int = 40,
-        test_limit: int = 150, photos: int | None = None, work_sizes=WORK_SIZES, score_only: bool = False,
-        output: str | Path = OUTPUT) -> dict:
-    """Train the ``arms`` (unless ``score_only``), score every trained one, write ``output``; return the result.
+def _separated(a: dict, b: dict) -> bool:
+    """True when every seed of one arm lies above every seed of the other."""
+    return a["min"] > b["max"] or b["min"] > a["max"]
 
-    ``photos``: score only the first N photos per side (a smoke run); ``test_limit``
-    generated test images are scored; ``work_sizes`` are tried on ``dev`` besides
-    the 128 px the arms were trained at. Training progress goes to ``runs/train.log``.
+
+def _compare(result: dict, better: str, worse: str, what: str) -> str:
+    arms = result["arms"]
+    if better not in arms or worse not in arms:
+        return ""
+    a, b = arms[better]["dev_median_iou"], arms[worse]["dev_median_iou"]
+    gap = a["mean"] - b["mean"]
+    verdict = ("every seed of one lies above every seed of the other, so the gap is the measure's"
+               if _separated(a, b) else "their seeds overlap, so this gap is within the noise of one run")
+    return (f"{what}: on dev `{better}` {_range(a)} against `{worse}` {_range(b)}, a gap of {gap:+.3f}; {verdict}.")
+
+
+def conclusions(result: dict) -> list[str]:
+    """Return what the ablation concludes, one computed sentence per question it answers."""
+    arms, n = result["arms"], len(result["seeds"])
+    out = [s for s in (
+        _compare(result, "unet_scenes", "unet_generated", "Domain-randomised scenes for lesson 04's U-Net"),
+        _compare(result, "vgg_random", "unet_scenes", "The VGG16 architecture (random weights) against lesson 04's "
+                 "U-Net, both on scenes"),
+        _compare(result, "vgg_finetuned", "vgg_random", "Pretrained weights against random ones in the same "
+                 "VGG16 network (the architecture held fixed)")) if s]
+    g = result["grabcut"]["dev_median_iou"]
+    best = max(arms, key=lambda a: arms[a]["dev_median_iou"]["mean"])
+    b = arms[best]["dev_median_iou"]
+    out.append(f"The best arm on dev is `{best}` ({_range(b)} over {n} seeds); GrabCut from the border scores {g:.3f}, "
+               + ("so every seed of it beats GrabCut on dev." if b["min"] > g else
+                  "so no arm beats GrabCut on dev." if b["max"] <= g else "so only some of its seeds beat GrabCut."))
+    levelled = sum(c <= 0.01 for row in arms.values() for c in row["convergence"]["values"])
+    runs = sum(len(row["convergence"]["values"]) for row in arms.values())
+    out.append(f"{levelled} of {runs} runs had levelled off: their last two epochs raised the best validation IoU by "
+               f"0.01 or less.")
+    final = result.get("final")
+    if final:
+        h = final["holdout_median_iou"]
+        out.append(f"Scored once on holdout, at the {final['work_size']} px dev chose, `{final['arm']}` reaches a "
+                   f"median IoU of {_range(h)} over its seeds and beats GrabCut from the border "
+                   f"({result['grabcut']['holdout_median_iou']:.3f}) on {_range(final['holdout_wins_vs_grabcut'], 0)} "
+                   f"of {final['holdout_photos']} photos.")
+    return out
+
+
+def run(arms=tuple(ARMS), *, runs: str | Path = RUNS, seeds=SEEDS, size: int = SIZE, epochs: int = 8,
+        steps: int = 100, val: int = 40, test_limit: int = 150, photos: int | None = None, work_sizes=WORK_SIZES,
+        score_only: bool = False, output: str | Path = OUTPUT) -> dict:
+    """Train every arm with every seed (unless ``score_only``), score on ``dev``, write ``output``; return the result.
+
+    The arm with the best mean dev median is the final model: only its seeds are
+    scored on ``holdout``, once, at the working size dev chose for it. An arm is
+    left out until every seed of it is trained. ``photos``: score only the first
+    N photos per side (a smoke run); ``test_limit`` generated test images are
+    scored. Training progress goes to ``runs/train.log``.
     """
     from course_lib import datasets, real
     from course_lib.imageio import write_atomic
@@ -172,34 +256,53 @@ def run(arms=tuple(ARMS), *, runs: str | Path = RUNS, epochs: int = 4, steps: in
     unknown = [a for a in arms if a not in ARMS]
     if unknown:
         raise ValueError(f"no arm {unknown}; the arms are {list(ARMS)}")
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("give at least one seed")
     runs, output = Path(runs), Path(output)
     runs.mkdir(parents=True, exist_ok=True)
     if not score_only:
         with open(runs / "train.log", "a") as log:
-            for name in arms:
-                start = time.perf_counter()
-                train_arm(name, runs, epochs=epochs, steps=steps, val=val, log=log)
-                print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
+            for seed in seeds:
+                for name in arms:
+                    start = time.perf_counter()
+                    train_arm(name, runs, seed=seed, epochs=epochs, steps=steps, val=val, size=size, log=log)
+                    print(f"{name} seed {seed}: {time.perf_counter() - start:.0f} s", flush=True)
 
     splits, grabcut = {}, {}
     for side in real.SPLITS:
         splits[side] = real.as_split(side)                   # every photo with a reference mask
         if photos is not None:
             splits[side] = real.as_split(side, [m["name"] for m in splits[side].meta][:photos])
-        grabcut[side] = grabcut_reference(splits[side])
+    grabcut["dev"] = grabcut_reference(splits["dev"])
     test = datasets.load_split("test", limit=test_limit, progress=False)
-    result = {"budget": {"epochs": epochs, "steps": steps, "batch_size": 8, "images": epochs * steps * 8},
-              "grabcut": {**{f"{side}_median_iou": round(float(np.median(v)), 4) for side, v in grabcut.items()},
-                          **{f"{side}_iou": {m["name"]: round(float(v), 4)
-                                             for m, v in zip(splits[side].meta, grabcut[side])} for side in grabcut}},
-              "arms": {}, "command": f"python scripts/ablation.py --epochs {epochs} --steps {steps}"}
+    work_sizes = sorted({*work_sizes, size})
+    result = {"budget": {"epochs": epochs, "steps": steps, "batch_size": 8, "size": size,
+                         "images": epochs * steps * 8},
+              "seeds": seeds, "work_sizes": work_sizes, "grabcut": {}, "arms": {}, "runs": {},
+              "command": (f"python scripts/ablation.py --epochs {epochs} --steps {steps} --size {size} "
+                          f"--seeds {' '.join(map(str, seeds))}")}
+    gc_dev = {m["name"]: round(float(v), 4) for m, v in zip(splits["dev"].meta, grabcut["dev"])}
     for name in [n for n in ARMS if n in arms]:
-        out = runs / name
-        if not (out / "best.keras").exists():
-            print(f"{name}: not trained yet, left out", flush=True)
+        folders = {seed: runs / name / f"seed{seed}" for seed in seeds}
+        if not all((f / "best.keras").exists() for f in folders.values()):
+            print(f"{name}: not every seed is trained yet, left out", flush=True)
             continue
-        result["arms"][name] = score_arm(out, splits, grabcut, test, work_sizes)
-        print(f"{name}: {json.dumps({k: v for k, v in result['arms'][name].items() if not isinstance(v, dict)})}",
-              flush=True)
+        records = {seed: score_run(f, splits["dev"], test, work_sizes) for seed, f in folders.items()}
+        result["runs"][name] = {str(seed): r for seed, r in records.items()}
+        result["arms"][name] = summarise_arm(records, gc_dev)
+        print(f"{name}: dev median {_range(result['arms'][name]['dev_median_iou'])} at "
+              f"{result['arms'][name]['work_size']} px", flush=True)
+    if not result["arms"]:
+        raise RuntimeError(f"no arm has all of seeds {seeds} trained in {runs}")
+    final = max(result["arms"], key=lambda a: result["arms"][a]["dev_median_iou"]["mean"])   # chosen on dev only
+    grabcut["holdout"] = grabcut_reference(splits["holdout"])
+    result["grabcut"] = {**{f"{side}_median_iou": round(float(np.median(v)), 4) for side, v in grabcut.items()},
+                         **{f"{side}_iou": {m["name"]: round(float(v), 4)
+                                            for m, v in zip(splits[side].meta, grabcut[side])} for side in grabcut}}
+    result["final"] = {"arm": final, **score_final({seed: runs / final / f"seed{seed}" for seed in seeds},
+                                                   result["arms"][final]["work_size"], splits["holdout"],
+                                                   result["grabcut"]["holdout_iou"])}
+    result["conclusions"] = conclusions(result)
     write_atomic(output, (json.dumps(result, indent=1) + "\n").encode("utf-8"), overwrite=True)
     return result

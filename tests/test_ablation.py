@@ -1,4 +1,4 @@
-"""course_lib.ablation: every arm on the same budget, the stored table consistent with the code that wrote it."""
+"""course_lib.ablation: every arm and seed on one budget, the stored table consistent with the code that wrote it."""
 
 from __future__ import annotations
 
@@ -12,51 +12,113 @@ from course_lib import ablation, real
 STORED = ablation.OUTPUT
 
 
-def test_the_stored_table_matches_the_arms_and_the_real_set():
-    result = json.loads(STORED.read_text())
-    assert list(result["arms"]) == [name for name in ablation.ARMS if name in result["arms"]]
-    assert {"unet_generated", "unet_scenes", "vgg_finetuned"} <= set(result["arms"])
-    sizes = {side: len(real.as_split(side)) for side in real.SPLITS}      # the photos with a reference mask
-    for name, row in result["arms"].items():
-        for key, value in ablation.ARMS[name][1].items():
-            assert row["recipe"][key] == value, (name, key)
-        assert (row["recipe"]["epochs"], row["recipe"]["steps"], row["recipe"]["batch_size"]) == \
-            (result["budget"]["epochs"], result["budget"]["steps"], result["budget"]["batch_size"]), "equal budget"
-        assert row["epochs"] == result["budget"]["epochs"]
-        assert 0 <= row["generated_mean_iou"] <= 1
-        for side in real.SPLITS:
-            per_photo = row[f"{side}_iou"]
-            assert row[f"{side}_photos"] == len(per_photo) == sizes[side]
-            assert row[f"{side}_median_iou"] == pytest.approx(np.median(list(per_photo.values())), abs=1e-3)
-            grabcut = result["grabcut"][f"{side}_iou"]
-            assert row[f"{side}_wins_vs_grabcut"] == sum(per_photo[n] > grabcut[n] for n in per_photo)
-        tuned = row["tuned"]                               # the working size is chosen on dev alone
-        by_size = {int(k): v for k, v in tuned["dev_median_by_size"].items()}
-        assert 128 in by_size and tuned["dev_median_iou"] == max(by_size.values()) == by_size[tuned["work_size"]]
-        assert by_size[128] == row["dev_median_iou"]
-        if tuned["work_size"] == 128:
-            assert tuned["holdout_median_iou"] == row["holdout_median_iou"]
-    holdout_names = {m["name"] for m in real.as_split("holdout").meta}
-    assert holdout_names == set(result["grabcut"]["holdout_iou"])
+@pytest.fixture(scope="module")
+def stored():
+    return json.loads(STORED.read_text())
+
+
+def test_every_arm_has_three_seeds_on_one_budget(stored):
+    assert list(stored["arms"]) == [name for name in ablation.ARMS if name in stored["arms"]]
+    assert {"unet_generated", "unet_scenes", "vgg_random", "vgg_finetuned"} <= set(stored["arms"])
+    assert len(stored["seeds"]) >= 3
+    budget = stored["budget"]
+    for name, runs in stored["runs"].items():
+        assert sorted(map(int, runs)) == sorted(stored["seeds"]), name
+        for seed, run in runs.items():
+            recipe = run["recipe"]
+            for key, value in ablation.ARMS[name][1].items():
+                assert recipe[key] == value, (name, key)
+            assert (recipe["epochs"], recipe["steps"], recipe["batch_size"], recipe["size"], recipe["seed"]) == \
+                (budget["epochs"], budget["steps"], budget["batch_size"], budget["size"], int(seed)), "equal budget"
+            assert run["epochs"] == budget["epochs"] and 1 <= run["best_epoch"] <= run["epochs"]
+            assert run["convergence"] == pytest.approx(max(run["val_scene_iou"]) - max(run["val_scene_iou"][:-2]),
+                                                       abs=1e-3)
+
+
+def test_each_arm_row_is_recomputed_from_its_seeds(stored):
+    dev_names = {m["name"] for m in real.as_split("dev").meta}            # the photos with a reference mask
+    assert set(stored["grabcut"]["dev_iou"]) == dev_names
+    for name, row in stored["arms"].items():
+        records = {int(seed): run for seed, run in stored["runs"][name].items()}
+        for run in records.values():
+            assert set(run["dev_iou"]) == {str(s) for s in stored["work_sizes"]}
+            assert all(set(scores) == dev_names for scores in run["dev_iou"].values())
+        assert ablation.summarise_arm(records, stored["grabcut"]["dev_iou"]) == row, name
+        assert row["dev_median_iou"]["min"] <= row["dev_median_iou"]["mean"] <= row["dev_median_iou"]["max"]
+
+
+def test_holdout_is_scored_once_for_the_arm_dev_chose(stored):
+    arms, final = stored["arms"], stored["final"]
+    assert final["arm"] == max(arms, key=lambda a: arms[a]["dev_median_iou"]["mean"])
+    assert final["work_size"] == arms[final["arm"]]["work_size"]
+    assert not any("holdout" in key for row in arms.values() for key in row), "holdout only for the final model"
+    assert not any("holdout" in key for runs in stored["runs"].values() for run in runs.values() for key in run)
+    holdout = {m["name"] for m in real.as_split("holdout").meta}
+    assert set(final["holdout_iou"]) == holdout == set(stored["grabcut"]["holdout_iou"])
+    by_seed = final["holdout_iou_by_seed"]
+    assert sorted(map(int, by_seed)) == sorted(stored["seeds"])
+    medians = sorted(float(np.median(list(d.values()))) for d in by_seed.values())
+    assert final["holdout_median_iou"]["values"] == pytest.approx(
+        [float(np.median(list(by_seed[str(s)].values()))) for s in stored["seeds"]], abs=1e-4)
+    assert (final["holdout_median_iou"]["min"], final["holdout_median_iou"]["max"]) == \
+        pytest.approx((medians[0], medians[-1]), abs=1e-4)
+
+
+def test_the_stored_conclusions_are_the_computed_ones(stored):
+    assert stored["conclusions"] == ablation.conclusions(stored)
+    assert len(stored["conclusions"]) >= 4
+    table = ablation.table(stored)
+    assert all(f"| `{name}` |" in table for name in stored["arms"])
+
+
+def _spread(*values):
+    return {"mean": float(np.mean(values)), "min": min(values), "max": max(values), "values": list(values)}
+
+
+def test_conclusions_call_overlapping_seeds_noise_and_separated_ones_a_gap():
+    def arm(*dev):
+        return {"dev_median_iou": _spread(*dev), "convergence": _spread(0.0, 0.02, 0.005)}
+
+    result = {"seeds": [0, 1, 2], "grabcut": {"dev_median_iou": 0.6},
+              "arms": {"unet_generated": arm(0.30, 0.32, 0.31), "unet_scenes": arm(0.29, 0.35, 0.40),
+                       "vgg_random": arm(0.50, 0.52, 0.55), "vgg_finetuned": arm(0.61, 0.65, 0.70)}}
+    text = ablation.conclusions(result)
+    assert "within the noise" in text[0] and "unet_scenes" in text[0]        # 0.29–0.40 overlaps 0.30–0.32
+    assert "the gap is the measure's" in text[1] and "+0.177" in text[1]
+    assert "the gap is the measure's" in text[2]
+    assert "`vgg_finetuned`" in text[3] and "every seed of it beats GrabCut" in text[3]
+    assert text[4].startswith("8 of 12 runs had levelled off")
+    result["grabcut"]["dev_median_iou"] = 0.9
+    assert "no arm beats GrabCut" in ablation.conclusions(result)[3]
 
 
 @pytest.mark.training
 def test_a_smoke_run_trains_resumes_and_scores(tmp_path, capsys):
     runs, output = tmp_path / "runs", tmp_path / "ablation.json"
-    common = {"runs": runs, "output": output, "steps": 1, "val": 2, "test_limit": 2, "photos": 1, "work_sizes": [96]}
+    common = {"runs": runs, "output": output, "steps": 1, "val": 2, "test_limit": 2, "photos": 2, "work_sizes": [48],
+              "size": 32, "seeds": [0, 1]}
     returned = ablation.run(["unet_generated"], epochs=1, **common)
     first = json.loads(output.read_text())
     assert first == json.loads(json.dumps(returned))
     row = first["arms"]["unet_generated"]
-    assert row["epochs"] == 1 and row["recipe"]["scene_share"] == 0 and row["recipe"]["encoder"] == "unet"
-    assert row["dev_photos"] == row["holdout_photos"] == 1 and 0 <= row["dev_median_iou"] <= 1
-    assert set(row["tuned"]["dev_median_by_size"]) == {"96", "128"} and row["tuned"]["work_size"] in (96, 128)
-    ablation.run(["unet_generated"], epochs=2, **common)           # resumes the arm to two epochs
-    state = json.loads((runs / "unet_generated" / "state.json").read_text())
+    assert set(row["dev_mean_median_by_size"]) == {"32", "48"} and row["work_size"] in (32, 48)
+    assert row["dev_photos"] == 2 and len(row["dev_median_iou"]["values"]) == 2
+    assert first["final"]["arm"] == "unet_generated" and first["final"]["holdout_photos"] == 2
+    for seed in (0, 1):
+        state = json.loads((runs / "unet_generated" / f"seed{seed}" / "state.json").read_text())
+        assert state["recipe"]["seed"] == seed and state["recipe"]["size"] == 32
+    ablation.run(["unet_generated"], epochs=2, **common)           # resumes both seeds to two epochs
+    state = json.loads((runs / "unet_generated" / "seed1" / "state.json").read_text())
     assert len(state["history"]["loss"]) == 2
     ablation.run(["unet_generated"], epochs=2, **common)           # finished: skipped, scored again
-    assert len(json.loads((runs / "unet_generated" / "state.json").read_text())["history"]["loss"]) == 2
+    assert "unet_generated seed 1: already trained" in capsys.readouterr().out
     assert "| `unet_generated` |" in ablation.table(json.loads(output.read_text()))
-    assert "unet_generated: already trained" in capsys.readouterr().out
+
+
+def test_bad_arms_and_seeds_are_refused(tmp_path):
     with pytest.raises(ValueError, match="no arm \\['vgg5'\\]"):
-        ablation.run(["vgg5"], **common)
+        ablation.run(["vgg5"], runs=tmp_path, output=tmp_path / "a.json")
+    with pytest.raises(ValueError, match="at least one seed"):
+        ablation.run(["unet_generated"], seeds=[], runs=tmp_path, output=tmp_path / "a.json")
+    with pytest.raises(ValueError, match="no arm 'vgg5'"):
+        ablation.train_arm("vgg5", tmp_path, epochs=1, steps=1, val=1)
