@@ -48,7 +48,7 @@ from course_lib.model_scores import generated_iou, median_scores
 from course_lib.validate import as_mask, as_number, as_rgb
 
 __all__ = ["GENERATED_SHARE", "DEFAULT_STEPS", "LEARNING_RATE", "Pair", "read_pairs", "groups_from_csv",
-           "groups_from_prefix", "group_split", "augment_pair", "generated_pair", "held_out_scores",
+           "groups_from_prefix", "group_split", "same_scene_folds", "augment_pair", "generated_pair", "held_out_scores",
            "held_out_loss", "FinetuneResult", "finetune", "before_after", "summary_table", "worst_cases_picture",
            "write_outputs", "write_checkpoint", "check_output_folder"]
 
@@ -212,6 +212,30 @@ def group_split(names, groups: dict, *, val_fraction: float = 0.2, seed: int = 0
         count += size[order[index]]
     return ([n for n in names if groups.get(n, n) not in held], [n for n in names if groups.get(n, n) in held])
 
+
+def same_scene_folds(groups: dict, *, minimum: int = 2) -> list[tuple[list, list]]:
+    """Return ``(train, test)`` name lists that split each group *within* itself, both ways round.
+
+    For every group with at least ``minimum`` photos (sorted by name), the
+    photos at even places train and those at odd places are tested, then the
+    other way round: photos of the same scene as the test photos, never the
+    test photos themselves. Smaller groups are left out.
+
+    >>> same_scene_folds({"mug_1": "mug", "mug_2": "mug", "mug_3": "mug", "vase": "vase"})
+    [(['mug_1', 'mug_3'], ['mug_2']), (['mug_2'], ['mug_1', 'mug_3'])]
+    """
+    if minimum < 2:
+        raise ValueError(f"minimum must be at least 2 (a photo to train on and one to test), got {minimum}")
+    members: dict = {}
+    for name in sorted(groups):
+        members.setdefault(groups[name], []).append(name)
+    folds = []
+    for group in sorted(members):
+        names = members[group]
+        if len(names) >= minimum:
+            even, odd = names[0::2], names[1::2]
+            folds += [(even, odd), (odd, even)]
+    return folds
 
 # --- 3. training data ------------------------------------------------------------------------------
 
