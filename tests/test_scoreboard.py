@@ -59,13 +59,43 @@ def test_the_conclusion_says_when_grabcut_still_wins(models_dir):
     assert "GrabCut from the border reaches a median IoU of 0.50" in sentence
 
 
+def _ablation(dev_iou: dict, final_arm: str | None = "x") -> dict:
+    recipe = {"encoder": "unet", "scene_share": 0.0}
+    return {"arms": {"x": {"dev_iou": dev_iou}},
+            "runs": {"x": {"0": {"recipe": recipe}, "1": {"recipe": recipe}, "2": {"recipe": recipe}}},
+            "final": {"arm": final_arm, "holdout_iou": {"a": 0.95, "b": 0.4, "c": 0.1}} if final_arm else {}}
+
+
+def test_ablation_arms_show_holdout_only_for_the_arm_dev_chose(models_dir):
+    (models_dir / "ablation.json").write_text(json.dumps(_ablation({"a": 1.0, "b": 0.4, "c": 0.0})))
+    arm = next(r for r in scoreboard.build(models_dir) if r.key == "ablation:x")
+    assert "mean of 3 seeds" in arm.what and "dev chose it" in arm.what
+    assert (arm.dev_median, arm.dev_wins, arm.holdout_median, arm.holdout_wins) == (0.4, 1, 0.4, 1)
+    (models_dir / "ablation.json").write_text(json.dumps(_ablation({"a": 1.0, "b": 0.4, "c": 0.0}, final_arm="y")))
+    arm = next(r for r in scoreboard.build(models_dir) if r.key == "ablation:x")
+    assert arm.holdout_iou is None and "| – | – |" in scoreboard.markdown([arm])
+
+
 def test_a_photo_without_a_grabcut_score_is_refused(models_dir):
-    (models_dir / "ablation.json").write_text(json.dumps({"arms": {"x": {
-        "recipe": {"encoder": "unet", "scene_share": 0.0}, "dev_iou": {"a": 1.0, "zzz": 0.5},
-        "holdout_iou": {"a": 1.0}}}}))
+    (models_dir / "ablation.json").write_text(json.dumps(_ablation({"a": 1.0, "zzz": 0.5})))
     rows = scoreboard.build(models_dir)
     with pytest.raises(ValueError, match="no GrabCut score for \\['zzz'\\]"):
         scoreboard.markdown(rows)
+
+
+def test_the_same_scene_row_is_dev_only_and_its_sentence_is_computed(models_dir):
+    same = {"summary": {"photos": 2, "by_scene": {"s": {}}}, "after": {"a": 0.95, "c": 0.6}}
+    (models_dir / "same_scene.json").write_text(json.dumps(same))
+    rows = scoreboard.build(models_dir)
+    row = next(r for r in rows if r.key == "same_scene")
+    assert row.holdout_iou is None and row.dev_wins == 2 and row.dev_median == pytest.approx(0.775)
+    sentence = scoreboard.conclusion(rows)
+    # lesson 04's U-Net had 0.0 and 0.5 on a and c (median 0.25); GrabCut 0.9 and 0.2 (median 0.55)
+    assert "goes from 0.25 to 0.78 on those 2 dev photos, where GrabCut reaches 0.55 and is beaten on 2" in sentence
+    assert "pays, and there it scores above GrabCut." in sentence
+    same["after"] = {"a": 0.1, "c": 0.2}
+    (models_dir / "same_scene.json").write_text(json.dumps(same))
+    assert "did not pay, though GrabCut stays ahead" in scoreboard.conclusion(scoreboard.build(models_dir))
 
 
 def test_no_card_is_a_clear_error(tmp_path):
