@@ -51,6 +51,10 @@ class SceneRecipe:
     lr: float = 1e-3                # Adam's starting rate, cosine decay to 5 % over epochs × steps
     scene_share: float = 0.7        # share of scenes among the training images
     large_share: float = 0.0        # share of scenes with one large object (30–85 % of the frame)
+    stamps: bool = False            # real Tux Paint stamps and photos in the scenes (make cutouts; GPL-2)
+    busy_share: float = 0.0         # share of scenes on a busy background: a defocused real photo and stamps (stamps)
+    centred_share: float = 0.0      # share of scenes with one whole, centred object at 10–70 % (stamps)
+    harmonise: bool = False         # objects take on part of their scene's colour cast (stamps)
     val: int = 120                  # validation images, half scenes
     seed: int = 0
     init: str | None = None         # start from this checkpoint's weights (same architecture)
@@ -62,11 +66,23 @@ class SceneRecipe:
         for name in ("blocks", "base_filters", "depth", "size", "epochs", "steps", "batch_size", "val"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("scene_share", "large_share"):
+        for name in ("scene_share", "large_share", "busy_share", "centred_share"):
             if not 0.0 <= float(getattr(self, name)) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
         if self.init is not None:
             self.init = str(self.init)
+        if not self.stamps and (self.busy_share or self.centred_share or self.harmonise):
+            raise ValueError("busy_share, centred_share and harmonise use the real stamps: set stamps=True "
+                             "(after make cutouts)")
+
+    def parts(self):
+        """The :class:`course_lib.synth_scenes.RealParts` this recipe's scenes use (``None`` without stamps)."""
+        from course_lib import synth_scenes
+
+        if not self.stamps:
+            return None
+        return synth_scenes.RealParts.from_stamps(max_side=2 * self.size, busy_share=self.busy_share,
+                                                  centred_share=self.centred_share, harmonise=self.harmonise)
 
 
 def build_model(recipe: SceneRecipe):
@@ -161,12 +177,13 @@ def train_scene_model(out: str | os.PathLike, *, resume: bool = False, epochs: i
         if (out / train_loop.CHECKPOINT).exists():
             raise FileExistsError(f"{out / train_loop.CHECKPOINT} exists: resume it, or choose another output folder")
     val_scenes, val_singles = validation_set(recipe.val, recipe.size)
+    parts = recipe.parts()                                       # loaded once: hundreds of stamps
 
     def batches(epoch: int):
         first = recipe.first_image // recipe.batch_size + epoch * recipe.steps
         return synth_scenes.training_batches(first, recipe.steps, recipe.batch_size, recipe.size,
                                              scene_share=recipe.scene_share, large_share=recipe.large_share,
-                                             seed=recipe.seed)
+                                             seed=recipe.seed, parts=parts)
 
     def validate(model) -> dict:
         return {"val_scene_iou": mean_iou(model, val_scenes), "val_single_iou": mean_iou(model, val_singles)}

@@ -18,6 +18,20 @@ randomisation, Tobin et al. 2017; cut, paste and learn, Dwibedi et al. 2017):
   seen in perspective, textured with a real photo, under a wall;
 - a contact shadow under every object, then the camera effects of :mod:`course_lib.synth`.
 
+:class:`RealParts` adds real pictures fetched at build time (``make cutouts``:
+Tux Paint's GPL-2 stamps and template photos, :mod:`course_lib.stamps`), all
+off by default so that older recipes draw the same images:
+
+- ``busy`` backgrounds: a real photo (bark, rocks, leaves, waves), defocused,
+  with two to six defocused real stamps on it as clutter — labelled
+  background, because the object is the one in focus;
+- objects repainted only with colours taken from real stamps, never with a
+  surface texture, so an object can no longer wear the floor's own texture and
+  vanish into it while still labelled object;
+- colours harmonised: each pasted object takes on part of its scene's colour cast;
+- ``centred`` scenes: one whole object, roughly centred, at 10–70 % of the
+  frame, as most catalogue photos are.
+
 Every real picture used comes from :data:`TEXTURE_SOURCES` (scikit-image's
 bundled files), which a test keeps apart from the real ``dev`` and ``holdout`` scenes.
 
@@ -31,6 +45,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -41,7 +56,8 @@ from course_lib.synth_products import PRODUCT_KINDS, render_product
 from course_lib.validate import as_alpha, as_number, as_rgb
 
 __all__ = ["SCENE_VERSION", "TEXTURE_SOURCES", "SCENE_BACKGROUNDS", "OBJECT_COUNTS", "SINGLE_PRODUCT_BACKGROUNDS",
-           "make_scene", "floor_scene", "retexture", "sprite", "training_pair", "training_batches"]
+           "RealParts", "make_scene", "floor_scene", "busy_background", "retexture", "harmonise", "sprite",
+           "training_pair", "training_batches"]
 
 SCENE_VERSION = 1
 """Bumped whenever the pictures change, so cached datasets are rebuilt."""
@@ -64,6 +80,39 @@ SINGLE_PRODUCT_BACKGROUNDS = ("studio", "gradient", "paper", "texture", "clutter
 real-photo scenes (coffee, motorcycle, rocket, astronaut) of ``data/real``, which training must never see."""
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+@dataclass(frozen=True)
+class RealParts:
+    """Real pictures and the shares a scene mix uses them at (every share 0: the original generator).
+
+    ``cutouts``: (H×W×3 uint8, H×W alpha) real objects, pasted as objects, used
+    for the objects' colours and defocused as clutter; ``backgrounds``: H×W×3
+    uint8 real photos of surfaces (no whole objects in them). ``busy_share`` of
+    the scenes get :func:`busy_background`; ``centred_share`` of them hold one
+    whole, roughly centred object; ``harmonise`` colour-matches objects to the scene.
+    """
+
+    cutouts: tuple = ()
+    backgrounds: tuple = ()
+    busy_share: float = 0.0
+    centred_share: float = 0.0
+    harmonise: bool = False
+
+    def __post_init__(self):
+        for name in ("busy_share", "centred_share"):
+            as_number(getattr(self, name), name, low=0, high=1)
+        if self.busy_share > 0 and not (self.backgrounds and self.cutouts):
+            raise ValueError("busy_share > 0 needs backgrounds and cutouts (run make cutouts, then "
+                             "course_lib.stamps.load_backgrounds() and load_cutouts())")
+
+    @classmethod
+    def from_stamps(cls, *, max_side: int = 256, **shares) -> RealParts:
+        """Load Tux Paint's kept stamps and template photos (``make cutouts``) at most ``max_side`` px a side."""
+        from course_lib import stamps
+
+        return cls(tuple(stamps.load_cutouts(max_side=max_side)),
+                   tuple(stamps.load_backgrounds(max_side=2 * max_side)), **shares)
 
 
 def _texture_crop(rng: np.random.Generator, h: int, w: int, sources: Sequence[str] = TEXTURE_SOURCES) -> np.ndarray:
@@ -115,6 +164,61 @@ def retexture(rng: np.random.Generator, colour: np.ndarray, alpha: np.ndarray) -
     return np.clip(_texture_crop(rng, h, w) * shading, 0, 1).astype(np.float32)
 
 
+def busy_background(rng: np.random.Generator, h: int, w: int, backgrounds: Sequence, cutouts: Sequence
+                    ) -> np.ndarray:
+    """Return an H×W×3 float32 busy background: a defocused real photo under two to six defocused real stamps.
+
+    Everything here is background: the blur (a shallow depth of field) is what
+    tells the in-focus object apart, as it does in a product photo taken on a
+    cluttered desk or outdoors.
+    """
+    photo = np.asarray(backgrounds[int(rng.integers(len(backgrounds)))], np.float32) / 255
+    canvas = random_crop(rng, photo, h, w, min_fraction=0.3)
+    for _ in range(int(rng.integers(2, 7))):
+        rgb, alpha = cutouts[int(rng.integers(len(cutouts)))]
+        colour, alpha = _tight(np.asarray(rgb, np.float32) / 255, np.asarray(alpha, np.float32))
+        colour, alpha = _transform(rng, colour, alpha, rng.uniform(0.02, 0.25) * h * w)
+        sh, sw = alpha.shape
+        placed_colour, placed_alpha = _paste((h, w), colour, alpha, int(rng.uniform(0, 1) * h - sh / 2),
+                                             int(rng.uniform(0, 1) * w - sw / 2))
+        a = placed_alpha[:, :, None]
+        canvas = a * placed_colour + (1 - a) * canvas
+    sigma = rng.uniform(0.8, 3.0) * max(h, w) / 128             # defocus: the same at every working size
+    return np.clip(cv2.GaussianBlur(canvas, (0, 0), sigma), 0, 1).astype(np.float32)
+
+
+def harmonise(rng: np.random.Generator, colour: np.ndarray, alpha: np.ndarray, around: np.ndarray) -> np.ndarray:
+    """Return ``colour`` moved part of the way (25–60 %) towards the colour cast of ``around`` (its scene, same shape).
+
+    The cast is the ratio of the scene's mean colour to its mean grey: a warm
+    room makes the object warmer, as the light in one photo does to everything in it.
+    """
+    inside = alpha > 0.5
+    if not inside.any():
+        return colour
+    mean = around.reshape(-1, 3).mean(axis=0)
+    cast = mean / max(float(mean @ _LUMA), 1e-3)
+    strength = rng.uniform(0.25, 0.6)
+    return np.clip(colour * (1 - strength + strength * cast), 0, 1).astype(np.float32)
+
+
+def _stamp_colours(rng: np.random.Generator, colour: np.ndarray, alpha: np.ndarray, cutouts: Sequence
+                   ) -> np.ndarray:
+    """``colour`` repainted with a crop from inside a real stamp, shading kept: an object's colours, no floor's."""
+    h, w = alpha.shape
+    rgb, a = cutouts[int(rng.integers(len(cutouts)))]
+    ys, xs = np.nonzero(np.asarray(a) > 0.9)
+    if len(ys) < 16:
+        return colour
+    y0, y1, x0, x1 = np.percentile(ys, 25), np.percentile(ys, 75), np.percentile(xs, 25), np.percentile(xs, 75)
+    inner = np.asarray(rgb, np.float32)[int(y0):int(y1) + 1, int(x0):int(x1) + 1] / 255
+    crop = cv2.resize(inner, (w, h), interpolation=cv2.INTER_LINEAR)
+    luma = colour @ _LUMA
+    mean = float(luma[alpha > 0.5].mean()) if (alpha > 0.5).any() else float(luma.mean())
+    shading = np.clip(luma / max(mean, 1e-3), 0.2, 2.0)[:, :, None]
+    return np.clip(crop * shading, 0, 1).astype(np.float32)
+
+
 def _tight(colour: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ys, xs = np.nonzero(alpha > 0.01)
     if not len(ys):
@@ -122,13 +226,14 @@ def _tight(colour: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return colour[ys.min():ys.max() + 1, xs.min():xs.max() + 1], alpha[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
 
 
-def sprite(rng: np.random.Generator, side: int, *, cutouts: Sequence = (), retexture_share: float = 0.6
-           ) -> tuple[np.ndarray, np.ndarray, dict]:
+def sprite(rng: np.random.Generator, side: int, *, cutouts: Sequence = (), retexture_share: float = 0.6,
+           stamp_colours: bool = False) -> tuple[np.ndarray, np.ndarray, dict]:
     """Return one object cropped to its outline: (colour h×w×3 float32, alpha h×w float32, its description).
 
     A real cut-out from ``cutouts`` half the time when there are any, else a
     rendered product (drawn in a ``side``×``side`` canvas), repainted with a
-    real photo's colours with probability ``retexture_share``.
+    real photo's colours with probability ``retexture_share`` — with
+    ``stamp_colours``, colours from inside a real cut-out, never a surface's.
     """
     if cutouts and rng.random() < 0.5:
         index = int(rng.integers(len(cutouts)))
@@ -142,7 +247,8 @@ def sprite(rng: np.random.Generator, side: int, *, cutouts: Sequence = (), retex
                                    supersample=2)
     retextured = kind != "glass" and rng.random() < retexture_share
     if retextured:
-        colour = retexture(rng, colour, alpha)
+        colour = _stamp_colours(rng, colour, alpha, cutouts) if stamp_colours and cutouts else \
+            retexture(rng, colour, alpha)
     colour, alpha = _tight(colour, alpha)
     return colour, alpha, {"kind": kind, "retextured": bool(retextured)}
 
@@ -184,7 +290,8 @@ def _paste(canvas_shape: tuple[int, int], colour: np.ndarray, alpha: np.ndarray,
 
 def make_scene(seed_or_rng, size=256, *, n_objects: int | None = None, background: str | None = None,
                cutouts: Sequence = (), retexture_share: float = 0.6,
-               fraction_range: tuple[float, float] = (0.03, 0.8)) -> Sample:
+               fraction_range: tuple[float, float] = (0.03, 0.8), parts: RealParts | None = None,
+               centred: bool = False) -> Sample:
     """Return one domain-randomised scene with its exact alpha (the union of every object's).
 
     Parameters
@@ -202,6 +309,12 @@ def make_scene(seed_or_rng, size=256, *, n_objects: int | None = None, backgroun
         How often a rendered product wears a real photo's colours.
     fraction_range : (low, high)
         The objects' total area, as a fraction of the frame, is drawn log-uniformly from this range.
+    parts : RealParts, optional
+        Real stamps and photos: ``busy`` backgrounds at ``parts.busy_share``
+        (``background="busy"`` forces one), objects coloured from real stamps
+        only, colours harmonised; without it, the original generator, bytes unchanged.
+    centred : bool
+        Every object whole and its centre in the middle fifth of the frame (a catalogue photo).
 
     Returns a :class:`course_lib.synth.Sample`; ``meta`` holds the seed, the
     background, each object's kind, area fraction and whether the frame cuts it,
@@ -222,12 +335,20 @@ def make_scene(seed_or_rng, size=256, *, n_objects: int | None = None, backgroun
     if n_objects is None:
         n_objects = OBJECT_COUNTS[int(rng.integers(len(OBJECT_COUNTS)))]
     n_objects = int(as_number(n_objects, "n_objects", low=1, high=8, integer=True))
+    if background is None and parts is not None and parts.busy_share > 0 and rng.random() < parts.busy_share:
+        background = "busy"
     if background is None:
         background = SCENE_BACKGROUNDS[int(rng.integers(len(SCENE_BACKGROUNDS)))]
-    if background not in SCENE_BACKGROUNDS:
-        raise ValueError(f"background={background!r} is not one of {SCENE_BACKGROUNDS}")
-
-    canvas = floor_scene(rng, h, w) if background == "floor" else make_background(background, rng, h, w)
+    if background == "busy":
+        if parts is None or not (parts.backgrounds and parts.cutouts):
+            raise ValueError("background='busy' needs parts= with real backgrounds and cut-outs (RealParts)")
+        canvas = busy_background(rng, h, w, parts.backgrounds, parts.cutouts)
+    elif background not in SCENE_BACKGROUNDS:
+        raise ValueError(f"background={background!r} is not one of {SCENE_BACKGROUNDS} or 'busy'")
+    else:
+        canvas = floor_scene(rng, h, w) if background == "floor" else make_background(background, rng, h, w)
+    if parts is not None and not cutouts:
+        cutouts = parts.cutouts
     alpha_total = np.zeros((h, w), np.float32)
     shadow_total = np.zeros((h, w), np.float32)
     total_fraction = float(np.exp(rng.uniform(np.log(low), np.log(high))))
@@ -235,12 +356,19 @@ def make_scene(seed_or_rng, size=256, *, n_objects: int | None = None, backgroun
     objects = []
     for share in sorted(shares, reverse=True):              # big ones first: small ones land in front
         colour, alpha, info = sprite(rng, min(256, 2 * max(h, w)), cutouts=cutouts,
-                                     retexture_share=retexture_share)
+                                     retexture_share=retexture_share,
+                                     stamp_colours=parts is not None and bool(parts.cutouts))
         colour, alpha = _transform(rng, colour, alpha, share * h * w)
+        if parts is not None and parts.harmonise:
+            colour = harmonise(rng, colour, alpha, canvas)
         sh, sw = alpha.shape
-        # the centre anywhere but the outermost tenth: large objects and objects near an edge are cut
-        top = int(rng.uniform(0.1, 0.9) * h - sh / 2)
-        left = int(rng.uniform(0.1, 0.9) * w - sw / 2)
+        if centred:                                           # whole, its centre in the middle fifth
+            top = int(np.clip(rng.uniform(0.4, 0.6) * h - sh / 2, 0, max(h - sh, 0)))
+            left = int(np.clip(rng.uniform(0.4, 0.6) * w - sw / 2, 0, max(w - sw, 0)))
+        else:
+            # the centre anywhere but the outermost tenth: large objects and objects near an edge are cut
+            top = int(rng.uniform(0.1, 0.9) * h - sh / 2)
+            left = int(rng.uniform(0.1, 0.9) * w - sw / 2)
         placed_colour, placed_alpha = _paste((h, w), colour, alpha, top, left)
         if placed_alpha.sum() < 4:
             continue
@@ -254,14 +382,15 @@ def make_scene(seed_or_rng, size=256, *, n_objects: int | None = None, backgroun
         cut = bool(placed_alpha.sum() < 0.98 * alpha.sum())
         objects.append({**info, "fraction": round(float(placed_alpha.sum()) / (h * w), 4), "cut_by_frame": cut})
     meta = {"seed": seed, "scene_version": SCENE_VERSION, "background": background, "difficulty": "scene",
+            **({"real_parts": True, "centred": centred} if parts is not None else {}),
             "n_objects": len(objects), "objects": objects,
             "object_fraction": round(float(alpha_total.mean()), 4)}
     rgb, alpha_total = camera_effects(rng, canvas.astype(np.float32), alpha_total, meta)
     return Sample(rgb=rgb, alpha=alpha_total, shadow=shadow_total * (1 - alpha_total), meta=meta)
 
 
-def training_pair(seed: int, size: int = 128, scene_share: float = 0.7, large_share: float = 0.0
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def training_pair(seed: int, size: int = 128, scene_share: float = 0.7, large_share: float = 0.0,
+                  parts: RealParts | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return training image ``seed``: (H×W×3 uint8, H×W float32 alpha), a scene or a single product, maybe mirrored.
 
     ``scene_share`` of the images are :func:`make_scene`; the rest are
@@ -269,6 +398,9 @@ def training_pair(seed: int, size: int = 128, scene_share: float = 0.7, large_sh
     a model keeps solving the course's generated photos too. ``large_share`` of the
     scenes hold one large object (30 % to 85 % of the frame), as many product
     photos do; 0 draws no extra random number, so older recipes stay as they were.
+    ``parts`` (:class:`RealParts`): real stamps and photos in the scenes, and
+    ``parts.centred_share`` of the scenes one whole, centred object at 10–70 %
+    of the frame; ``None`` keeps the original mix.
 
     >>> rgb, alpha = training_pair(3, size=32)
     >>> rgb.shape, alpha.shape, np.array_equal(rgb, training_pair(3, size=32)[0])
@@ -279,7 +411,13 @@ def training_pair(seed: int, size: int = 128, scene_share: float = 0.7, large_sh
     rng = np.random.default_rng([seed, 41])
     if rng.random() < scene_share:
         large = large_share > 0 and rng.random() < large_share
-        s = make_scene(rng, size=size, n_objects=1, fraction_range=(0.3, 0.85)) if large else make_scene(rng, size=size)
+        centred = parts is not None and parts.centred_share > 0 and rng.random() < parts.centred_share
+        if centred:
+            s = make_scene(rng, size=size, n_objects=1, fraction_range=(0.1, 0.7), parts=parts, centred=True)
+        elif large:
+            s = make_scene(rng, size=size, n_objects=1, fraction_range=(0.3, 0.85), parts=parts)
+        else:
+            s = make_scene(rng, size=size, parts=parts)
     else:
         kind = SINGLE_PRODUCT_BACKGROUNDS[int(rng.integers(len(SINGLE_PRODUCT_BACKGROUNDS)))]
         s = synth.make_sample(rng, size=size, background=kind)
@@ -290,14 +428,14 @@ def training_pair(seed: int, size: int = 128, scene_share: float = 0.7, large_sh
 
 
 def training_batches(first_step: int, steps: int, batch_size: int = 8, size: int = 128, *, scene_share: float = 0.7,
-                     large_share: float = 0.0, seed: int = 0):
+                     large_share: float = 0.0, seed: int = 0, parts: RealParts | None = None):
     """Yield ``steps`` batches ``(x N×H×W×3 float32 in [0, 1], y N×H×W×1)``, from step ``first_step`` on.
 
     Image ``k`` of step ``t`` is :func:`training_pair` of a seed made from
     ``(seed, t, k)``: a run resumed at step ``t`` sees what it would have seen.
     """
     for step in range(first_step, first_step + steps):
-        pairs = [training_pair(seed * 10_000_000 + step * batch_size + k, size, scene_share, large_share)
+        pairs = [training_pair(seed * 10_000_000 + step * batch_size + k, size, scene_share, large_share, parts)
                  for k in range(batch_size)]
         yield (np.stack([rgb.astype(np.float32) / 255 for rgb, _ in pairs]),
                np.stack([alpha[:, :, None] for _, alpha in pairs]))

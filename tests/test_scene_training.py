@@ -76,3 +76,14 @@ def test_the_script_is_a_thin_command_line():
     result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "train_real_model.py"), "--help"],
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0 and "--resume" in result.stdout and "--first-image" in result.stdout
+
+
+def test_the_real_parts_settings_need_the_stamps():
+    from course_lib.scene_training import SceneRecipe
+
+    assert SceneRecipe().parts() is None
+    for settings in ({"busy_share": 0.3}, {"centred_share": 0.2}, {"harmonise": True}):
+        with pytest.raises(ValueError, match="stamps=True"):
+            SceneRecipe(**settings)
+    with pytest.raises(ValueError, match="busy_share"):
+        SceneRecipe(stamps=True, busy_share=1.5)

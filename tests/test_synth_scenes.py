@@ -95,3 +95,78 @@ def test_large_single_objects_when_asked_and_old_recipes_unchanged():
         assert np.array_equal(training_pair(seed, 32)[0], training_pair(seed, 32, 0.7, 0.0)[0])
     fractions = [training_pair(seed, 48, 1.0, 1.0)[1].mean() for seed in range(8)]
     assert min(fractions) > 0.15
+
+
+def _stamp(colour, h=40, w=30):
+    rgb = np.zeros((h, w, 3), np.uint8)
+    rgb[...] = colour
+    alpha = np.zeros((h, w), np.float32)
+    alpha[4:h - 4, 4:w - 4] = 1
+    return rgb, alpha
+
+
+def _surface(colour, side=120, seed=0):
+    noise = np.random.default_rng(seed).integers(-40, 40, (side, side, 3))
+    return np.clip(np.asarray(colour) + noise, 0, 255).astype(np.uint8)
+
+
+def test_real_parts_switched_off_draw_the_original_scenes():
+    off = synth_scenes.RealParts()                  # no pictures, every share 0
+    for seed in range(6):
+        a, b = synth_scenes.make_scene(seed, size=48), synth_scenes.make_scene(seed, size=48, parts=off)
+        assert np.array_equal(a.rgb, b.rgb) and np.array_equal(a.alpha, b.alpha)
+        assert np.array_equal(synth_scenes.training_pair(seed, 32)[0],
+                              synth_scenes.training_pair(seed, 32, parts=off)[0])
+
+
+def test_a_busy_background_is_labelled_background_and_defocused():
+    parts = synth_scenes.RealParts(cutouts=(_stamp((255, 0, 0)),), backgrounds=(_surface((0, 160, 0)),))
+    s = synth_scenes.make_scene(1, size=96, background="busy", n_objects=1, parts=parts,
+                                fraction_range=(0.05, 0.06))
+    assert s.meta["background"] == "busy" and s.meta["n_objects"] == 1
+    assert 0.03 < s.alpha.mean() < 0.08, "the clutter stamps must not be labelled object"
+    green, sharp = s.rgb[..., 1].astype(np.float32), _surface((0, 160, 0))[..., 1].astype(np.float32)
+    background = (s.alpha[:, 1:] < 0.01) & (s.alpha[:, :-1] < 0.01)
+    step = np.abs(np.diff(green, axis=1))[background].mean()          # how much neighbours differ
+    assert step < 0.6 * np.abs(np.diff(sharp, axis=1)).mean(), "a busy background is defocused"
+    with pytest.raises(ValueError, match="busy"):
+        synth_scenes.make_scene(1, size=32, background="busy")
+    with pytest.raises(ValueError, match="backgrounds and cutouts"):
+        synth_scenes.RealParts(busy_share=0.5)
+
+
+def test_busy_share_draws_busy_scenes():
+    parts = synth_scenes.RealParts(cutouts=(_stamp((255, 0, 0)),), backgrounds=(_surface((0, 160, 0)),),
+                                   busy_share=1.0)
+    assert {synth_scenes.make_scene(seed, size=32, parts=parts).meta["background"] for seed in range(4)} == {"busy"}
+
+
+def test_objects_take_colours_from_real_stamps_never_from_surfaces():
+    parts = synth_scenes.RealParts(cutouts=(_stamp((0, 0, 255)),))       # a pure blue object
+    retextured = []
+    for seed in range(40):
+        s = synth_scenes.make_scene(seed, size=64, n_objects=1, parts=parts, retexture_share=1.0, background="studio")
+        if s.meta["objects"] and s.meta["objects"][0]["kind"] not in ("cutout", "glass"):
+            retextured.append(s.rgb[s.alpha > 0.95].astype(np.float32).mean(axis=0))
+    assert retextured
+    for colour in retextured:                       # the stamp's blue, shaded; never brick, grass or gravel
+        assert colour[2] > colour[0] + 30 and colour[2] > colour[1] + 30
+
+
+def test_harmonise_moves_an_object_towards_its_scene_cast():
+    rng = np.random.default_rng(0)
+    grey = np.full((20, 20, 3), 0.5, np.float32)
+    alpha = np.ones((20, 20), np.float32)
+    warm = np.zeros((20, 20, 3), np.float32) + np.float32([0.8, 0.4, 0.2])
+    out = synth_scenes.harmonise(rng, grey, alpha, warm)
+    assert out[..., 0].mean() > 0.5 > out[..., 2].mean()
+
+
+def test_centred_scenes_hold_one_whole_object_in_the_middle():
+    parts = synth_scenes.RealParts(cutouts=(_stamp((200, 200, 0)),), centred_share=1.0)
+    for seed in range(6):
+        rgb, alpha = synth_scenes.training_pair(seed, 64, scene_share=1.0, parts=parts)
+        ys, xs = np.nonzero(alpha > 0.5)
+        assert len(ys) and 0.1 * 64 * 64 * 0.5 < (alpha > 0.5).sum() < 0.75 * 64 * 64
+        assert ys.min() > 0 and xs.min() > 0 and ys.max() < 63 and xs.max() < 63, "the object is whole"
+        assert abs(ys.mean() - 32) < 14 and abs(xs.mean() - 32) < 14
