@@ -25,7 +25,7 @@ from pathlib import Path
 from course_lib.config import DATA_DIR
 
 __all__ = ["RECORD", "TOLERANCE", "ROUNDING", "HEADER", "machine", "read", "record", "header_minutes", "stated_minutes",
-           "mismatches"]
+           "phrase", "update_header", "mismatches"]
 
 RECORD = DATA_DIR / "lesson_times.json"
 """The record: lesson name → mode → seconds, date and machine."""
@@ -36,8 +36,8 @@ TOLERANCE = 0.25
 ROUNDING = 0.5
 """Minutes a header may be off by in any case: it states whole minutes (a 40 s lesson says "about 1 minute")."""
 
-HEADER = re.compile(r"\*\*Running time:\*\* about (\d+) minutes? in full mode")
-"""The header's statement of the full-mode running time."""
+HEADER = re.compile(r"\*\*Running time:\*\* (?:about (\d+) minutes?|(under a minute)) in full mode")
+"""The header's statement of the full-mode running time: "about N minutes" or "under a minute"."""
 
 
 def machine() -> dict:
@@ -85,9 +85,35 @@ def record(lesson: str, seconds: float, mode: str, path: str | os.PathLike = REC
 
 
 def stated_minutes(markdown: str) -> int | None:
-    """Return the full-mode minutes a header states (``None`` when it states none in the fixed form)."""
+    """Return the full-mode minutes a header states (0 for "under a minute"; ``None`` when it states none)."""
     found = HEADER.search(markdown)
-    return int(found.group(1)) if found else None
+    if not found:
+        return None
+    return 0 if found.group(2) else int(found.group(1))
+
+
+def phrase(seconds: float) -> str:
+    """Return how a header states a running time: "under a minute", "about 1 minute", "about 12 minutes"."""
+    if seconds < 60:
+        return "under a minute"
+    minutes = round(seconds / 60)
+    return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def update_header(notebook: str | os.PathLike, seconds: float) -> bool:
+    """Write the phrase for ``seconds`` into the notebook's header; return whether it changed."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    source = nb.cells[0].source
+    if not HEADER.search(source):
+        raise ValueError(f"{notebook}: the header states no '**Running time:** about N minutes in full mode'")
+    updated = HEADER.sub(f"**Running time:** {phrase(seconds)} in full mode", source, count=1)
+    if updated == source:
+        return False
+    nb.cells[0].source = updated
+    nbformat.write(nb, str(notebook))
+    return True
 
 
 def header_minutes(notebook: str | os.PathLike) -> int | None:
@@ -114,7 +140,9 @@ def mismatches(notebooks, path: str | os.PathLike = RECORD, tolerance: float = T
             problems.append(f"{name}: no full-mode run is recorded; run scripts/build_course.py {notebook} --record")
         else:
             measured = full["seconds"] / 60
-            if abs(stated - measured) > max(tolerance * measured, ROUNDING):
+            if stated == 0 and measured >= 1:
+                problems.append(f"{name}: the header says under a minute, the recorded run took {measured:.1f} min")
+            elif stated and abs(stated - measured) > max(tolerance * measured, ROUNDING):
                 problems.append(f"{name}: the header says about {stated} min, the recorded run took "
                                 f"{measured:.1f} min (more than {tolerance:.0%} apart)")
     return problems

@@ -17,8 +17,8 @@ Two editions (``make course EDITION=student``):
 
 ``--record`` stores each lesson's wall time (kernel start included) in
 ``data/lesson_times.json`` under the mode it ran in, with the cores it could
-use; the lessons' headers state the full-mode minutes, and a test keeps them
-within 25 % of the record (``course_lib.lesson_times``).
+use; after a full-mode run it writes the minutes into the lesson's header, and
+a test keeps headers within 25 % of the record (``course_lib.lesson_times``).
 """
 
 from __future__ import annotations
@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.record is not None:
             mode = config.mode_name()
             lesson_times.record(notebook.stem, seconds, mode, args.record)
-            print(f"         recorded: {mode} mode, about {max(1, round(seconds / 60))} min", flush=True)
+            if mode == "full" and lesson_times.update_header(notebook, seconds):
+                print(f"         recorded; its header now says {lesson_times.phrase(seconds)}", flush=True)
     if failures:
         print(f"{len(failures)} notebook(s) failed: {', '.join(failures)}", file=sys.stderr)
         return 1
