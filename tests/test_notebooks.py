@@ -24,6 +24,8 @@ from conftest import NOTEBOOK_SECONDS
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from course_lib import lesson_times
+
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 APP_DIR = Path(__file__).resolve().parent.parent / "apps"
 LESSONS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
@@ -177,17 +179,17 @@ def test_notebook_opens_with_a_title_and_the_python3_kernel(path):
 def _readme_minutes() -> dict[str, int]:
     """Return the minutes column of the README's course map, by lesson."""
     section = README.read_text(encoding="utf-8").split("## The course map", 1)[1].split("\n## ", 1)[0]
-    return {lesson: int(minutes) for lesson, minutes in
-            re.findall(r"^\|\s*`([^`]+)`[^\n]*\|\s*(\d+)\s*\|\s*$", section, flags=re.MULTILINE)}
+    return {lesson: 0 if minutes == "<1" else int(minutes) for lesson, minutes in
+            re.findall(r"^\|\s*`([^`]+)`[^\n]*\|\s*(\d+|<1)\s*\|\s*$", section, flags=re.MULTILINE)}
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=_test_id)
 def test_lesson_minutes_agree_with_the_readme_map(path):
-    header = nbformat.read(path, as_version=4).cells[0].source
-    stated = re.search(r"\*\*Time:\*\*\s*about (\d+) minutes", header)
-    assert stated, f"{path.name} must say how long it takes in its title cell: **Time:** about N minutes"
+    stated = lesson_times.header_minutes(path)          # 0: "under a minute"
+    assert stated is not None, (f"{path.name} must say how long it runs in its title cell: "
+                                "**Running time:** about N minutes in full mode")
     minutes = _readme_minutes()
     assert path.stem in minutes, f"the README's course map has no minutes for {path.stem}"
-    assert int(stated.group(1)) == minutes[path.stem], (
-        f"{path.name} says about {stated.group(1)} minutes, the README's course map {minutes[path.stem]}: "
+    assert stated == minutes[path.stem], (
+        f"{path.name} says {stated or 'under 1'} minutes, the README's course map {minutes[path.stem] or '<1'}: "
         "make them agree")
