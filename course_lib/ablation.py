@@ -225,7 +225,9 @@ def conclusions(result: dict) -> list[str]:
         _compare(result, "vgg_random", "unet_scenes", "The VGG16 architecture (random weights) against lesson 04's "
                  "U-Net, both on scenes"),
         _compare(result, "vgg_finetuned", "vgg_random", "Pretrained weights against random ones in the same "
-                 "VGG16 network (the architecture held fixed)")) if s]
+                 "VGG16 network (the architecture held fixed)"),
+        _compare(result, "vgg_real_parts", "vgg_finetuned", "Real parts in the scenes (Tux Paint's stamps and "
+                 "photos, busy backgrounds, centred products, harmonised colours) for the same network")) if s]
     g = result["grabcut"]["dev_median_iou"]
     best = max(arms, key=lambda a: arms[a]["dev_median_iou"]["mean"])
     b = arms[best]["dev_median_iou"]

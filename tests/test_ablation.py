@@ -90,6 +90,9 @@ def test_conclusions_call_overlapping_seeds_noise_and_separated_ones_a_gap():
     assert text[4].startswith("8 of 12 runs had levelled off")
     result["grabcut"]["dev_median_iou"] = 0.9
     assert "no arm beats GrabCut" in ablation.conclusions(result)[3]
+    result["arms"]["vgg_real_parts"] = arm(0.60, 0.66, 0.72)
+    text = ablation.conclusions(result)
+    assert "Real parts" in text[3] and "within the noise" in text[3] and "`vgg_real_parts`" in text[4]
 
 
 @pytest.mark.training
