@@ -83,19 +83,21 @@ def test_a_photo_without_a_grabcut_score_is_refused(models_dir):
         scoreboard.markdown(rows)
 
 
-def test_the_same_scene_row_is_dev_only_and_its_sentence_is_computed(models_dir):
-    same = {"summary": {"photos": 2, "by_scene": {"s": {}}}, "after": {"a": 0.95, "c": 0.6}}
+def test_the_same_scene_rows_are_dev_only_and_their_sentence_is_computed(models_dir):
+    same = {"summary": {"photos": 2, "by_scene": {"s": {}}}, "after": {"a": 0.95, "c": 0.6},
+            "control": {"per_photo": {"a": 0.3, "c": 0.4}}}
     (models_dir / "same_scene.json").write_text(json.dumps(same))
     rows = scoreboard.build(models_dir)
     row = next(r for r in rows if r.key == "same_scene")
     assert row.holdout_iou is None and row.dev_wins == 2 and row.dev_median == pytest.approx(0.775)
+    assert next(r for r in rows if r.key == "same_scene_control").dev_median == pytest.approx(0.35)
     sentence = scoreboard.conclusion(rows)
     # lesson 04's U-Net had 0.0 and 0.5 on a and c (median 0.25); GrabCut 0.9 and 0.2 (median 0.55)
-    assert "goes from 0.25 to 0.78 on those 2 dev photos, where GrabCut reaches 0.55 and is beaten on 2" in sentence
-    assert "pays, and there it scores above GrabCut." in sentence
-    same["after"] = {"a": 0.1, "c": 0.2}
+    assert "goes from 0.25 to 0.78 on those 2 dev photos, its control" in sentence and "to 0.35" in sentence
+    assert "the labelled photos add 0.43 over the control, and the result scores above GrabCut." in sentence
+    same["control"]["per_photo"] = {"a": 0.95, "c": 0.6}
     (models_dir / "same_scene.json").write_text(json.dumps(same))
-    assert "did not pay, though GrabCut stays ahead" in scoreboard.conclusion(scoreboard.build(models_dir))
+    assert "the gain is the extra training's" in scoreboard.conclusion(scoreboard.build(models_dir))
 
 
 def test_no_card_is_a_clear_error(tmp_path):
