@@ -40,7 +40,7 @@ Lessons 04–07: the U-Net and what follows it
     ``training``          its compile step, a live plot and the fit recipes
     ``train_loop``        the one training loop: epochs, validation, the best weights, checkpoints, resume, progress
     ``scene_training``    a U-Net for real photos trained on domain-randomised scenes, resumably (lesson 04b)
-    ``ablation``          lesson 04b's counter-measures on one budget, scored on real photos
+    ``ablation``          lesson 04b's counter-measures on one budget, three seeds each, scored on real photos
     ``inference``         prediction at any photo size, the shipped checkpoint, a prediction cache
     ``calibration``       logits, softmax at a temperature, entropy, reliability, threshold sweeps
     ``postprocess``       holes, components, trimaps, guided filter, matting, foreground colours (lesson 06)
@@ -50,6 +50,7 @@ Lessons 04–07: the U-Net and what follows it
     ``model_card``        what a model card holds: its JSON, its Markdown made from it, both written atomically
     ``checks``            the exercises' self-checks
     ``quiz``              the review questions at the end of every lesson, with a self-check where one answer is right
+    ``lesson_times``      each lesson's recorded full-mode running time, and the minutes its header states
     ``editions``          a lesson's student edition: the same notebook without its solution cells
 
 Lesson 08: deployment and speed
