@@ -130,10 +130,24 @@ def score_run(out: Path, dev, test, work_sizes=WORK_SIZES) -> dict:
               "generated_mean_iou": round(float(np.mean([metrics.iou(a, t) for a, t in zip(alphas, test.alpha)])), 4),
               "dev_iou": {}}
     for size in work_sizes:
-        record["dev_iou"][str(size)] = {
-            m["name"]: round(float(metrics.iou(inference.predict_alpha(model, rgb, size=size), alpha)), 4)
-            for m, rgb, alpha in zip(dev.meta, dev.rgb, dev.alpha)}
+        record["dev_iou"][str(size)] = _per_photo(model, dev, size)
     return record
+
+
+def _per_photo(model, split, size: int) -> dict:
+    """Photo name → IoU of ``model`` at working size ``size`` on a split of real photos."""
+    from course_lib import inference, metrics
+
+    return {m["name"]: round(float(metrics.iou(inference.predict_alpha(model, rgb, size=size), alpha)), 4)
+            for m, rgb, alpha in zip(split.meta, split.rgb, split.alpha)}
+
+
+def _over_seeds(per_seed: dict, grabcut: dict) -> tuple[dict, dict, dict]:
+    """From seed → {photo: IoU}: the median's spread, the wins' spread, and each photo's mean over the seeds."""
+    photos = list(grabcut)
+    return (_spread(np.median(list(d.values())) for d in per_seed.values()),
+            _spread(sum(d[p] > grabcut[p] for p in photos) for d in per_seed.values()),
+            {p: round(float(np.mean([d[p] for d in per_seed.values()])), 4) for p in photos})
 
 
 def _spread(values) -> dict:
@@ -149,36 +163,26 @@ def summarise_arm(runs: dict, grabcut_dev: dict) -> dict:
     by_size = {size: float(np.mean([np.median(list(r["dev_iou"][size].values())) for r in runs.values()]))
                for size in sizes}
     size = max(by_size, key=by_size.get)
-    per_seed = {seed: r["dev_iou"][size] for seed, r in runs.items()}
-    photos = list(grabcut_dev)
+    median, wins, per_photo = _over_seeds({seed: r["dev_iou"][size] for seed, r in runs.items()}, grabcut_dev)
     return {"work_size": int(size), "dev_mean_median_by_size": {k: round(v, 4) for k, v in by_size.items()},
-            "dev_median_iou": _spread(np.median(list(d.values())) for d in per_seed.values()),
-            "dev_wins_vs_grabcut": _spread(sum(d[p] > grabcut_dev[p] for p in photos) for d in per_seed.values()),
+            "dev_median_iou": median, "dev_wins_vs_grabcut": wins,
             "generated_mean_iou": _spread(r["generated_mean_iou"] for r in runs.values()),
             "training_minutes": _spread(r["training_minutes"] for r in runs.values()),
             "convergence": _spread(r["convergence"] or 0.0 for r in runs.values()),
             "best_epochs": [r["best_epoch"] for r in runs.values()],
-            "dev_iou": {p: round(float(np.mean([d[p] for d in per_seed.values()])), 4) for p in photos},
-            "dev_photos": len(photos)}
+            "dev_iou": per_photo, "dev_photos": len(per_photo)}
 
 
 def score_final(runs: dict, size: int, holdout, grabcut_holdout: dict) -> dict:
     """Score the chosen arm's seeds on ``holdout`` once, at the working size dev chose."""
-    from course_lib import inference, metrics
+    from course_lib import inference
 
-    per_seed = {}
-    for seed, out in runs.items():
-        model = inference.load_pretrained(Path(out) / "best.keras")
-        per_seed[seed] = {m["name"]: round(float(metrics.iou(inference.predict_alpha(model, rgb, size=size),
-                                                             alpha)), 4)
-                          for m, rgb, alpha in zip(holdout.meta, holdout.rgb, holdout.alpha)}
-    photos = list(grabcut_holdout)
+    per_seed = {seed: _per_photo(inference.load_pretrained(Path(out) / "best.keras"), holdout, size)
+                for seed, out in runs.items()}
+    median, wins, per_photo = _over_seeds(per_seed, grabcut_holdout)
     return {"work_size": size, "holdout_iou_by_seed": {str(k): v for k, v in per_seed.items()},
-            "holdout_median_iou": _spread(np.median(list(d.values())) for d in per_seed.values()),
-            "holdout_wins_vs_grabcut": _spread(sum(d[p] > grabcut_holdout[p] for p in photos)
-                                               for d in per_seed.values()),
-            "holdout_iou": {p: round(float(np.mean([d[p] for d in per_seed.values()])), 4) for p in photos},
-            "holdout_photos": len(photos)}
+            "holdout_median_iou": median, "holdout_wins_vs_grabcut": wins, "holdout_iou": per_photo,
+            "holdout_photos": len(per_photo)}
 
 
 def _range(spread: dict, digits: int = 3) -> str:

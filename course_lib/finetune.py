@@ -48,7 +48,8 @@ from course_lib.model_scores import generated_iou, median_scores
 from course_lib.validate import as_mask, as_number, as_rgb
 
 __all__ = ["GENERATED_SHARE", "DEFAULT_STEPS", "LEARNING_RATE", "Pair", "read_pairs", "groups_from_csv",
-           "groups_from_prefix", "group_split", "same_scene_folds", "augment_pair", "generated_pair", "held_out_scores",
+           "groups_from_prefix", "group_split", "real_pairs", "same_scene_folds", "augment_pair", "generated_pair",
+           "held_out_scores",
            "held_out_loss", "FinetuneResult", "finetune", "before_after", "summary_table", "worst_cases_picture",
            "write_outputs", "write_checkpoint", "check_output_folder"]
 
@@ -212,6 +213,13 @@ def group_split(names, groups: dict, *, val_fraction: float = 0.2, seed: int = 0
         count += size[order[index]]
     return ([n for n in names if groups.get(n, n) not in held], [n for n in names if groups.get(n, n) in held])
 
+
+def real_pairs(split: str, limit: int | None = None) -> list[Pair]:
+    """Return the kit's real ``split`` photos ("dev" or "holdout") as pairs grouped by scene (the first ``limit``)."""
+    from course_lib import real
+
+    scenes = {p["name"]: p["scene"] for p in real.read_photos(split)}
+    return [Pair(p.name, p.rgb, p.mask, scenes[p.name]) for p in real.load_real(split)[:limit]]
 
 def same_scene_folds(groups: dict, *, minimum: int = 2) -> list[tuple[list, list]]:
     """Return ``(train, test)`` name lists that split each group *within* itself, both ways round.

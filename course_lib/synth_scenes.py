@@ -157,11 +157,15 @@ def retexture(rng: np.random.Generator, colour: np.ndarray, alpha: np.ndarray) -
     object: highlights and shadows stay where the renderer put them.
     """
     h, w = alpha.shape
+    return np.clip(_texture_crop(rng, h, w) * _shading(colour, alpha), 0, 1).astype(np.float32)
+
+
+def _shading(colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """The product's luma relative to its mean luma over the object (h×w×1): where the renderer put light and shade."""
     inside = alpha > 0.5
     luma = colour @ _LUMA
     mean = float(luma[inside].mean()) if inside.any() else float(luma.mean())
-    shading = np.clip(luma / max(mean, 1e-3), 0.2, 2.0)[:, :, None]
-    return np.clip(_texture_crop(rng, h, w) * shading, 0, 1).astype(np.float32)
+    return np.clip(luma / max(mean, 1e-3), 0.2, 2.0)[:, :, None]
 
 
 def busy_background(rng: np.random.Generator, h: int, w: int, backgrounds: Sequence, cutouts: Sequence
@@ -213,10 +217,7 @@ def _stamp_colours(rng: np.random.Generator, colour: np.ndarray, alpha: np.ndarr
     y0, y1, x0, x1 = np.percentile(ys, 25), np.percentile(ys, 75), np.percentile(xs, 25), np.percentile(xs, 75)
     inner = np.asarray(rgb, np.float32)[int(y0):int(y1) + 1, int(x0):int(x1) + 1] / 255
     crop = cv2.resize(inner, (w, h), interpolation=cv2.INTER_LINEAR)
-    luma = colour @ _LUMA
-    mean = float(luma[alpha > 0.5].mean()) if (alpha > 0.5).any() else float(luma.mean())
-    shading = np.clip(luma / max(mean, 1e-3), 0.2, 2.0)[:, :, None]
-    return np.clip(crop * shading, 0, 1).astype(np.float32)
+    return np.clip(crop * _shading(colour, alpha), 0, 1).astype(np.float32)
 
 
 def _tight(colour: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -43,23 +43,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
-from course_lib import classical, finetune, metrics, real
+from course_lib import classical, finetune, metrics
 from course_lib.config import DATA_DIR, REPO_ROOT
 from course_lib.imageio import write_atomic
 from course_lib.inference import MODEL_PATH, WORK_SIZE, load_pretrained
 
 OUT = DATA_DIR / "models" / "learning_curve.json"
-
-
-def dev_pairs() -> list[finetune.Pair]:
-    scenes = {p["name"]: p["scene"] for p in real.read_photos("dev")}
-    return [finetune.Pair(p.name, p.rgb, p.mask, scenes[p.name]) for p in real.load_real("dev")]
-
-
-def holdout_pairs(limit: int | None) -> list[finetune.Pair]:
-    scenes = {p["name"]: p["scene"] for p in real.read_photos("holdout")}
-    photos = real.load_real("holdout")[:limit]
-    return [finetune.Pair(p.name, p.rgb, p.mask, scenes[p.name]) for p in photos]
 
 
 def score(model, pairs, size: int) -> dict:
@@ -123,7 +112,7 @@ def main(argv=None) -> int:
     state.setdefault("mix", {"runs": []})
     state.setdefault("curve", {"runs": []})
 
-    dev, holdout = dev_pairs(), holdout_pairs(args.holdout_limit)
+    dev, holdout = finetune.real_pairs("dev"), finetune.real_pairs("holdout", args.holdout_limit)
     model, initial = load_pretrained(args.model), None
     initial = model.get_weights()
     print(f"{len(dev)} dev photos, {len(holdout)} holdout photos; {args.steps} steps at most per run", flush=True)

@@ -34,17 +34,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
-from course_lib import finetune, real
+from course_lib import finetune
 from course_lib.config import DATA_DIR, REPO_ROOT
 from course_lib.imageio import write_atomic
 from course_lib.inference import MODEL_PATH, WORK_SIZE, load_pretrained
 
 OUT = DATA_DIR / "models" / "same_scene.json"
-
-
-def dev_pairs() -> list[finetune.Pair]:
-    scenes = {p["name"]: p["scene"] for p in real.read_photos("dev")}
-    return [finetune.Pair(p.name, p.rgb, p.mask, scenes[p.name]) for p in real.load_real("dev")]
 
 
 def per_photo(model, pairs, size: int) -> dict:
@@ -79,7 +74,7 @@ def main(argv=None) -> int:
     if state and state.get("recipe") != recipe:
         parser.error(f"{out} was made with another recipe ({state.get('recipe')}); give another --out or delete it")
 
-    pairs = dev_pairs()
+    pairs = finetune.real_pairs("dev")
     by_name = {p.name: p for p in pairs}
     folds = finetune.same_scene_folds({p.name: p.group for p in pairs}, minimum=args.minimum)
     if args.tiny:
