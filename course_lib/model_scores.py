@@ -81,18 +81,20 @@ def quality_bar(table: dict, bar: Mapping[str, float], *, model: str = "unet", b
     return {"mean_iou": dict(bar), "met": bool(met), "notes": notes}
 
 
-def throughput(model, n: int = 32, size: int = 256) -> float:
+def throughput(model, n: int = 32, size: int = 256, work_size: int | None = None) -> float:
     """Return images per second of :func:`course_lib.inference.predict_alpha_batch` on ``n`` generated photos.
 
-    The photos are ``size×size`` (:func:`course_lib.synth.make_sample`, seeds 0…n-1);
+    The photos are ``size×size`` (:func:`course_lib.synth.make_sample`, seeds 0…n-1),
+    predicted at ``work_size`` (default: the kit's ``inference.WORK_SIZE``);
     one batch of 16 runs first, untimed, so graph tracing is not counted.
     """
     from course_lib import inference, synth
 
+    work_size = inference.WORK_SIZE if work_size is None else work_size
     photos = [synth.make_sample(seed, size=size).rgb for seed in range(n)]
-    inference.predict_alpha_batch(model, photos[:16])
+    inference.predict_alpha_batch(model, photos[:16], size=work_size)
     start = time.perf_counter()
-    inference.predict_alpha_batch(model, photos)
+    inference.predict_alpha_batch(model, photos, size=work_size)
     return n / (time.perf_counter() - start)
 
 

@@ -16,6 +16,7 @@ the conv layers of its blocks 1…5 and puts them under a light decoder.
     block2_pool, block3_* 256 ch, H/4            ───── skip ──┐    │    │
     block3_pool, block4_* 512 ch, H/8 (blocks=4: the bottom)  │    │    │
     bridge_conv           1×1 conv to decoder_filters[3]      │    │    │
+    (context=True: global_context, the image's mean appended; context_conv, 1×1)
     dec3_up, dec3_concat, dec3_conv (3×3, BN, ReLU)  H/4  ◄───┘    │    │
     dec2_up, dec2_concat, dec2_conv                  H/2  ◄────────┘    │
     dec1_up, dec1_concat, dec1_conv                  H    ◄─────────────┘
@@ -52,7 +53,8 @@ import numpy as np
 from keras import layers, ops
 
 __all__ = ["VGG16_BLOCKS", "CAFFE_MEAN_BGR", "hed_weights_path", "hed_vgg16_weights", "CaffePreprocess",
-           "build_vgg_unet", "encoder_layers", "encoder_weights", "set_encoder_trainable"]
+           "GlobalContext", "build_vgg_unet", "receptive_field", "encoder_layers", "encoder_weights",
+           "set_encoder_trainable"]
 
 VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
 """(channels, conv layers) of VGG16's five blocks; block k (from 1) works at stride ``2**(k − 1)``."""
@@ -158,6 +160,30 @@ class CaffePreprocess(layers.Layer):
         return {**super().get_config(), "mean_bgr": list(self.mean_bgr)}
 
 
+@keras.saving.register_keras_serializable(package="course_lib")
+class GlobalContext(layers.Layer):
+    """Append to every position the mean of the features over the whole image: ``N×h×w×C`` → ``N×h×w×2C``.
+
+    The image-level branch of pyramid pooling (ParseNet's global context): after
+    it, every output pixel depends on every input pixel, so the network can judge
+    a textured patch by the photo it sits in, not by a 52-px window alone.
+
+    Examples
+    --------
+    >>> x = np.arange(8, dtype=np.float32).reshape(1, 2, 2, 2)
+    >>> np.asarray(GlobalContext()(x))[0, 0, 0]          # the pixel's 2 features, then the image's mean
+    array([0., 1., 3., 4.], dtype=float32)
+    """
+
+    def call(self, x):
+        mean = ops.mean(x, axis=(1, 2), keepdims=True)
+        return ops.concatenate([x, ops.broadcast_to(mean, ops.shape(x))], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        channels = input_shape[-1]
+        return (*input_shape[:-1], None if channels is None else 2 * channels)
+
+
 def _check_blocks(blocks: int) -> None:
     if not isinstance(blocks, (int, np.integer)) or not 1 <= blocks <= len(VGG16_BLOCKS):
         raise ValueError(f"blocks must be an integer from 1 to {len(VGG16_BLOCKS)}, got {blocks!r}")
@@ -165,7 +191,8 @@ def _check_blocks(blocks: int) -> None:
 
 def build_vgg_unet(input_size: int | tuple[int, int] | None = None, *, blocks: int = 4,
                    decoder_filters: tuple[int, ...] = (16, 32, 64, 128, 256), pretrained: bool = True,
-                   freeze_encoder: bool = False, seed: int = 0, name: str = "vgg_unet") -> keras.Model:
+                   freeze_encoder: bool = False, context: bool = False, seed: int = 0,
+                   name: str = "vgg_unet") -> keras.Model:
     """Return an uncompiled U-Net with a VGG16 encoder, mapping ``N×H×W×3`` RGB in [0, 1] to ``N×H×W×2`` softmax maps.
 
     Parameters
@@ -183,6 +210,9 @@ def build_vgg_unet(input_size: int | tuple[int, int] | None = None, *, blocks: i
         random (False: the "same network from scratch" baseline).
     freeze_encoder : bool
         Build with the encoder not trainable (see :func:`set_encoder_trainable`).
+    context : bool
+        Add a global-context branch at the bottom (:class:`GlobalContext`, then
+        ``context_conv``, a 1×1 conv): every output pixel then sees the whole image.
     seed : int
         Seeds every random initialiser (the decoder's always; the encoder's when not pretrained).
     name : str
@@ -215,6 +245,9 @@ def build_vgg_unet(input_size: int | tuple[int, int] | None = None, *, blocks: i
             x = conv(channels, 3, f"block{k}_conv{j}", activation="relu")(x)
         skips.append(x)
     x = conv(decoder_filters[blocks - 1], 1, "bridge_conv", activation="relu")(skips.pop())
+    if context:
+        x = GlobalContext(name="global_context")(x)
+        x = conv(decoder_filters[blocks - 1], 1, "context_conv", activation="relu")(x)
     for level in range(blocks - 1, 0, -1):                                   # stride 2**(level-1)
         x = layers.UpSampling2D(2, interpolation="bilinear", name=f"dec{level}_up")(x)
         x = layers.Concatenate(name=f"dec{level}_concat")([x, skips[level - 1]])
@@ -230,6 +263,28 @@ def build_vgg_unet(input_size: int | tuple[int, int] | None = None, *, blocks: i
     if freeze_encoder:
         set_encoder_trainable(model, False)
     return model
+
+
+def receptive_field(model: keras.Model, size: int = 64, *, seed: int = 0) -> int:
+    """Measure how wide a square of a ``size × size`` input the centre output pixel depends on (px).
+
+    The gradient of the centre pixel's two logits (``head_logits``) with respect
+    to random inputs (four, so that a ReLU shut on one does not hide a path): the
+    side of the smallest square around the centre that holds every input pixel
+    with a non-zero gradient. ``size`` when it depends on the whole image.
+    """
+    import tensorflow as tf
+
+    logits = keras.Model(model.input, model.get_layer("head_logits").output)
+    x = tf.Variable(np.random.default_rng(seed).random((4, size, size, 3), dtype=np.float32))
+    with tf.GradientTape() as tape:
+        centre = ops.sum(logits(x, training=False)[:, size // 2, size // 2, :] ** 2)
+    grad = np.abs(np.asarray(tape.gradient(centre, x))).sum(axis=(0, 3))
+    rows, cols = np.nonzero(grad)
+    if not len(rows):
+        raise ValueError(f"the centre pixel of {model.name!r} does not depend on its input (every path shut)")
+    half = max(np.abs(rows - size // 2).max(), np.abs(cols - size // 2).max())
+    return int(min(size, 2 * half + 1))
 
 
 def encoder_layers(model: keras.Model) -> list[keras.layers.Layer]:

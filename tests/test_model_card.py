@@ -288,3 +288,17 @@ def test_throughput_and_generated_iou_run_on_a_tiny_model():
     assert model_scores.throughput(model, n=4, size=64) > 0
     iou = model_scores.generated_iou(model, 2, 32)
     assert 0.0 <= iou <= 1.0
+
+
+def test_every_candidate_trained_on_the_stamps_carries_the_gpl_notice_twice():
+    cards = sorted((DATA_DIR / "models" / "candidates").glob("*.card.json"))
+    assert cards
+    for path in cards:
+        card = json.loads(path.read_text())
+        notice = path.with_name(path.name.replace(".card.json", ".LICENSE.md"))
+        if card["recipe"].get("stamps"):
+            assert card.get("licence") == model_card.STAMPS_LICENCE, path.name
+            assert model_card.STAMPS_LICENCE["notice"] in notice.read_text(), notice.name
+            assert "GPL-2.0-or-later" in path.with_name(path.name.replace(".card.json", ".md")).read_text()
+        else:
+            assert "licence" not in card and not notice.exists(), path.name

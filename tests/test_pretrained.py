@@ -145,3 +145,35 @@ def test_a_few_steps_lower_the_loss(frozen, learning_rate):
         m.train_on_batch(x, y)
     after = m.evaluate(x, y, verbose=0)[0]
     assert after < before, f"loss went from {before:.4f} to {after:.4f}"
+
+
+def test_the_global_context_branch_lets_every_pixel_see_the_whole_image(tmp_path):
+    plain = pretrained.build_vgg_unet(blocks=2, decoder_filters=(4, 8), pretrained=False)
+    wide = pretrained.build_vgg_unet(blocks=2, decoder_filters=(4, 8), pretrained=False, context=True)
+    assert pretrained.receptive_field(plain, 64) < 32                 # two blocks: a small window
+    assert pretrained.receptive_field(wide, 64) == 64
+    x = np.random.default_rng(5).random((1, 32, 32, 3), dtype=np.float32)
+    far = x.copy()
+    far[0, -4:, -4:] = 1 - far[0, -4:, -4:]                             # change only the far corner
+    for m, moves in ((plain, False), (wide, True)):
+        logits = np.asarray(keras.Model(m.input, m.get_layer("head_logits").output)(np.concatenate([x, far])))
+        assert bool(np.abs(logits[0, 0, 0] - logits[1, 0, 0]).max() > 1e-6) is moves, m.name
+    wide.save(tmp_path / "wide.keras")
+    loaded = keras.saving.load_model(tmp_path / "wide.keras", safe_mode=True, compile=False)
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(wide(x)), atol=1e-6)
+    assert isinstance(loaded.get_layer("global_context"), pretrained.GlobalContext)
+
+
+def test_the_global_context_layer_appends_the_image_mean():
+    x = np.random.default_rng(6).random((2, 3, 5, 4), dtype=np.float32)
+    out = np.asarray(pretrained.GlobalContext()(x))
+    assert out.shape == (2, 3, 5, 8)
+    np.testing.assert_allclose(out[..., :4], x)
+    np.testing.assert_allclose(out[..., 4:], np.broadcast_to(x.mean(axis=(1, 2), keepdims=True), x.shape), atol=1e-6)
+
+
+def test_the_measured_receptive_field_grows_with_the_blocks():
+    fields = [pretrained.receptive_field(pretrained.build_vgg_unet(blocks=b, decoder_filters=(4, 8, 8, 8),
+                                                                   pretrained=False), 128) for b in (1, 2, 3, 4)]
+    assert fields == sorted(fields) and len(set(fields)) == 4
+    assert fields[0] == 5                       # one block: two 3×3 convs, then 1×1 convs only

@@ -76,6 +76,7 @@ def test_the_script_is_a_thin_command_line():
     result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "train_real_model.py"), "--help"],
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0 and "--resume" in result.stdout and "--first-image" in result.stdout
+    assert all(flag in result.stdout for flag in ("--context", "--stamps", "--busy-share", "--harmonise"))
 
 
 def test_the_real_parts_settings_need_the_stamps():
@@ -87,3 +88,12 @@ def test_the_real_parts_settings_need_the_stamps():
             SceneRecipe(**settings)
     with pytest.raises(ValueError, match="busy_share"):
         SceneRecipe(stamps=True, busy_share=1.5)
+
+
+def test_the_context_branch_is_built_for_the_vgg_encoder_only():
+    from course_lib.scene_training import SceneRecipe, build_model
+
+    with pytest.raises(ValueError, match="encoder='vgg' only"):
+        SceneRecipe(encoder="unet", context=True)
+    model = build_model(SceneRecipe(blocks=2, context=True, from_scratch=True, epochs=1, steps=1))
+    assert model.get_layer("global_context") is not None
