@@ -166,7 +166,8 @@ def build(models_dir: str | Path = MODELS_DIR) -> list[Row]:
             recipe = next(iter(ablation["runs"][arm].values()))["recipe"]
             seeds = len(ablation["runs"][arm])
             rows.append(row(f"ablation:{arm}", f"ablation arm `{arm}`",
-                            f"{_arm_recipe(recipe)}; per photo the mean of {seeds} seeds"
+                            f"{_arm_recipe(recipe)}; "
+                            + (f"per photo the mean of {seeds} seeds" if seeds > 1 else "one seed (screened)")
                             + ("; dev chose it, so it alone is scored on holdout" if final.get("arm") == arm else ""),
                             rel(ablation_path), result["dev_iou"],
                             final["holdout_iou"] if final.get("arm") == arm else None))
@@ -232,7 +233,11 @@ def _arm_recipe(recipe: dict) -> str:
     if recipe["encoder"] == "unet":
         return "lesson 04's U-Net, " + ("scenes" if recipe["scene_share"] else "generated images only")
     encoder = "random" if recipe["from_scratch"] else ("pretrained, frozen" if recipe["freeze"] else "pretrained")
-    return f"VGG16 {recipe['blocks']} blocks ({encoder}), scenes"
+    parts = [name for key, name in (("busy_share", "busy backgrounds"), ("centred_share", "centred products"),
+                                    ("harmonise", "harmonised colours")) if recipe.get(key)]
+    scenes = "scenes" + (" with real stamps" + "".join(f", {p}" for p in parts) if recipe.get("stamps") else "")
+    context = " + global context" if recipe.get("context") else ""
+    return f"VGG16 {recipe['blocks']} blocks ({encoder}){context}, {scenes}"
 
 
 def _cell(value, digits: int = 3) -> str:

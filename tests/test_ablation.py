@@ -150,6 +150,34 @@ def test_a_smoke_run_trains_resumes_and_scores(tmp_path, capsys):
     assert "unet_generated seed 1: already trained" in capsys.readouterr().out
     assert "| `unet_generated` |" in ablation.table(json.loads(output.read_text()))
 
+    # scripts/pick_real_model.py: the best dev median among the runs, shipped without the optimiser
+    pick_json, shipped = tmp_path / "pick.json", tmp_path / "ship" / "picked.keras"
+    folders = [str(runs / "unet_generated" / f"seed{seed}") for seed in (0, 1)]
+    assert _pick_script([*folders, "--work-sizes", "32", "48", "--test-limit", "2", "--out", str(pick_json),
+                         "--ship", str(shipped)]) == 0
+    pick = json.loads(pick_json.read_text())
+    best = max(m for r in pick["runs"].values() for m in r["dev_median_by_size"].values())
+    assert pick["pick"]["dev_median_iou"] == best and pick["pick"]["work_size"] in (32, 48)
+    assert "holdout" not in json.dumps(pick["runs"])
+    import keras
+
+    keras.saving.load_model(shipped, safe_mode=True, compile=False)
+    assert shipped.stat().st_size < (runs / "unet_generated" / "seed0" / "best.keras").stat().st_size   # no Adam
+    assert json.loads(shipped.with_suffix(".training.json").read_text())["recipe"]["encoder"] == "unet"
+    with pytest.raises(SystemExit):
+        _pick_script([str(tmp_path / "nothing"), "--out", str(pick_json)])
+
+
+def _pick_script(argv) -> int:
+    import importlib.util
+
+    from course_lib.config import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("pick_real_model", REPO_ROOT / "scripts" / "pick_real_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main(argv)
+
 
 def test_bad_arms_and_seeds_are_refused(tmp_path):
     with pytest.raises(ValueError, match="no arm \\['vgg5'\\]"):
