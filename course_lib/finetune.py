@@ -43,7 +43,7 @@ from course_lib import metrics
 from course_lib.annotation_store import ANNOTATIONS_FILE, MASKS_FOLDER, AnnotationStore, load_mask
 from course_lib.imageio import IMAGE_SUFFIXES, ImageLoadError, atomic_path, file_sha256, load_image, save_png
 from course_lib.inference import MODEL_PATH, WORK_SIZE, letterbox
-from course_lib.model_card import checkpoint_entry, write_card, write_report
+from course_lib.model_card import checkpoint_entry, inherited_licence, write_card, write_report
 from course_lib.model_scores import generated_iou, median_scores
 from course_lib.validate import as_mask, as_number, as_rgb
 
@@ -585,6 +585,9 @@ def write_checkpoint(out: str | os.PathLike, model, parent, *, parent_path, resu
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
         "command": command,
     }
+    licence = inherited_licence(parent_path)                  # GPL-2 weights fine-tune into GPL-2 weights
+    if licence:
+        card["licence"] = licence
     if scored_rows:
         m = median_scores(scored_rows)
         card["scored"] = {"folder": str(score_dir), "n": len(scored_rows), "median_iou_before": m["iou_before"],

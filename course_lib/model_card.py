@@ -38,8 +38,9 @@ from pathlib import Path
 from course_lib.imageio import file_sha256, write_atomic
 from course_lib.model_scores import median_scores
 
-__all__ = ["KINDS", "STAMPS_LICENCE", "training_licence", "CardError", "check_card", "card_markdown", "card_json",
-           "read_card", "write_card", "checkpoint_entry", "report_markdown", "write_report"]
+__all__ = ["KINDS", "STAMPS_LICENCE", "training_licence", "inherited_licence", "CardError", "check_card",
+           "card_markdown", "card_json", "read_card", "write_card", "checkpoint_entry", "report_markdown",
+           "write_report"]
 
 KINDS = ("shipped", "candidate", "finetuned")
 """The kinds of card: lesson 04's shipped U-Net, a real-photo candidate, a fine-tuned checkpoint."""
@@ -62,6 +63,18 @@ def training_licence(recipe: dict) -> dict | None:
     ('GPL-2.0-or-later', None)
     """
     return dict(STAMPS_LICENCE) if recipe.get("stamps") else None
+
+
+def inherited_licence(parent: str | os.PathLike) -> dict | None:
+    """Return the licence a checkpoint's weights carry on to a model trained from them (None for the kit's MIT).
+
+    Read from the card beside it (``<name>.card.json``): fine-tuning GPL-2 weights gives GPL-2 weights.
+    """
+    card = Path(parent).with_suffix(".card.json")
+    if not card.is_file():
+        return None
+    lic = json.loads(card.read_text(encoding="utf-8")).get("licence")
+    return dict(lic) if lic else None
 
 
 NUMBER, TEXT, FLAG, TABLE, LIST = "a number", "text", "true or false", "a table (JSON object)", "a list"

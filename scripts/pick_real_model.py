@@ -7,7 +7,9 @@ Each run folder is one :func:`course_lib.scene_training.train_scene_model` run
 (``best.keras`` and ``state.json``). Each is scored by
 :func:`course_lib.ablation.score_run`: the generated test split, and every real
 `dev` photo at each working size. The pick is the run and working size with the
-best dev median IoU; `holdout` is not read. Writes the scores and the pick to
+best dev median IoU among the runs whose weights fit ``--max-megabytes`` (a file
+every clone of the kit carries: 20 MB by default, beside lesson 04's 8 MB U-Net);
+a larger run is scored and listed, not picked. `holdout` is not read. Writes the scores and the pick to
 ``--out``; with ``--ship``, saves the pick's network there (weights only,
 ``safe_mode`` loadable, no optimiser state) with its ``state.json`` beside it
 as ``<name>.training.json``. Its card is then ``scripts/candidate_card.py``'s job.
@@ -45,6 +47,8 @@ def main(argv=None) -> int:
     parser.add_argument("--test-limit", type=int, default=150, help="generated test images scored")
     parser.add_argument("--out", type=Path, default=OUT, help="the JSON to write")
     parser.add_argument("--ship", type=Path, default=None, help="save the pick's network here (.keras)")
+    parser.add_argument("--max-megabytes", type=float, default=20.0,
+                        help="only runs whose float32 weights fit in this many MB can be picked")
     args = parser.parse_args(argv)
     missing = [str(r) for r in args.runs if not (r / "best.keras").is_file() or not (r / "state.json").is_file()]
     if missing:
@@ -58,16 +62,22 @@ def main(argv=None) -> int:
         record = ablation.score_run(run, dev, test, args.work_sizes)
         record["dev_median_by_size"] = {size: round(float(np.median(list(scores.values()))), 4)
                                         for size, scores in record["dev_iou"].items()}
+        record["weights_megabytes"] = round(record["parameters"] * 4 / 1e6, 1)
+        record["pickable"] = record["weights_megabytes"] <= args.max_megabytes
         scored[_where(run)] = record
         best = max(record["dev_median_by_size"].items(), key=lambda kv: kv[1])
         print(f"{_where(run)}: {record['epochs']} epochs, {record['training_minutes']:.0f} min; dev median "
               + ", ".join(f"{s} px {m:.3f}" for s, m in record["dev_median_by_size"].items())
-              + f"; best {best[1]:.3f} at {best[0]} px; generated {record['generated_mean_iou']:.3f}")
-    run, size = max(((r, s) for r, rec in scored.items() for s in rec["dev_median_by_size"]),
-                    key=lambda rs: scored[rs[0]]["dev_median_by_size"][rs[1]])
+              + f"; best {best[1]:.3f} at {best[0]} px; generated {record['generated_mean_iou']:.3f}; "
+              f"{record['weights_megabytes']} MB{'' if record['pickable'] else ' (too large to pick)'}")
+    pickable = [(r, s) for r, rec in scored.items() if rec["pickable"] for s in rec["dev_median_by_size"]]
+    if not pickable:
+        parser.error(f"no run's weights fit in {args.max_megabytes} MB")
+    run, size = max(pickable, key=lambda rs: scored[rs[0]]["dev_median_by_size"][rs[1]])
     result = {"split": "dev", "runs": scored, "pick": {"run": run, "work_size": int(size),
               "dev_median_iou": scored[run]["dev_median_by_size"][size]},
-              "rule": "the run and working size with the best dev median IoU (holdout not read)",
+              "rule": (f"the run and working size with the best dev median IoU among runs whose weights fit in "
+                       f"{args.max_megabytes:g} MB (holdout not read)"),
               "command": " ".join(["python scripts/pick_real_model.py", *map(shlex.quote, argv or sys.argv[1:])])}
     if args.ship is not None:
         folder = Path(run) if Path(run).is_absolute() else REPO_ROOT / run

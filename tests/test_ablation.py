@@ -164,8 +164,12 @@ def test_a_smoke_run_trains_resumes_and_scores(tmp_path, capsys):
     keras.saving.load_model(shipped, safe_mode=True, compile=False)
     assert shipped.stat().st_size < (runs / "unet_generated" / "seed0" / "best.keras").stat().st_size   # no Adam
     assert json.loads(shipped.with_suffix(".training.json").read_text())["recipe"]["encoder"] == "unet"
+    assert all(r["pickable"] and r["weights_megabytes"] > 0 for r in pick["runs"].values())
     with pytest.raises(SystemExit):
         _pick_script([str(tmp_path / "nothing"), "--out", str(pick_json)])
+    with pytest.raises(SystemExit):                                    # nothing small enough
+        _pick_script([*folders, "--work-sizes", "32", "--test-limit", "2", "--out", str(pick_json),
+                      "--max-megabytes", "0.001"])
 
 
 def _pick_script(argv) -> int:
