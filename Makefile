@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 EDITION ?= instructor
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup browser lab demo annotate lint test test-all course model cutouts upgrade clean-venv help
+.PHONY: setup browser lab demo annotate lint test test-all course model cutouts real-model upgrade clean-venv help
 
 help:
 	@echo "make lab         set up .venv and open JupyterLab on notebooks/ (PORT=$(PORT))"
@@ -31,6 +31,7 @@ help:
 	@echo "make course      execute every notebook into build/*.html (COURSE_FAST=1 for a quick build; EDITION=student: without solutions, into build/student/)"
 	@echo "make model       re-train the shipped U-Net from scratch and rewrite its model card (about 70 min on 2 cores)"
 	@echo "make cutouts     fetch Debian's Tux Paint stamps and photos (GPL-2+) into .cache/ with apt-get, check, unpack"
+	@echo "make real-model  re-train the real-photo CNN on scenes with the stamps (resumable; about 25 min of one core), ship it, write its card"
 	@echo "make upgrade     re-resolve the pinned versions in $(CONSTRAINTS)"
 	@echo "make clean-venv  delete .venv (the next command re-creates it)"
 	@echo "make help        this list"
@@ -115,6 +116,21 @@ model: setup
 # pinned SHA-256s, unpacked; then every stamp of data/cutouts/stamps.csv is checked. Nothing is committed.
 cutouts: setup
 	$(BIN)/python scripts/fetch_cutouts.py
+
+# Re-create the real-photo CNN (GPL-2: trained on the stamps): lesson 04b's vgg_real_parts recipe for 40 epochs,
+# checkpointed every epoch (run it again after a stop: it resumes), saved without its optimiser, scored, carded.
+REAL_SEED ?= 0
+REAL_WORK_SIZE ?= 80
+REAL_RUN = build/runs/vgg3_real_parts_seed$(REAL_SEED)
+real-model: cutouts
+	if [ -f $(REAL_RUN)/state.json ]; then $(BIN)/python scripts/train_real_model.py --out $(REAL_RUN) --resume; \
+	else $(BIN)/python scripts/train_real_model.py --out $(REAL_RUN) --encoder vgg --blocks 3 --size 64 --steps 100 \
+		--val 40 --scene-share 0.7 --stamps --busy-share 0.4 --centred-share 0.3 --harmonise --epochs 40 \
+		--seed $(REAL_SEED); fi
+	$(BIN)/python scripts/pick_real_model.py $(REAL_RUN) --out build/real_model_choice.json \
+		--ship data/models/candidates/vgg3_real_parts.keras
+	$(BIN)/python scripts/candidate_card.py --model data/models/candidates/vgg3_real_parts.keras \
+		--state data/models/candidates/vgg3_real_parts.training.json --work-size $(REAL_WORK_SIZE)
 
 # Refresh the pins: resolve pyproject.toml afresh in a scratch venv and freeze it.
 upgrade:

@@ -38,14 +38,17 @@ per-pixel classifiers of lessons 03 and 05 compute their features at it)."""
 QUALITY_BAR = {"all": 0.95, "hard": 0.90}
 """Mean IoU the shipped checkpoint must reach on generated test images (overall, and on ``hard``)."""
 
-REAL_MODEL_PATH = DATA_DIR / "models" / "candidates" / "vgg3_scenes.keras"
-"""The CNN the tools run on real photos: today the best shipped candidate (lesson 04b's VGG16-encoder U-Net,
-``data/models/candidates/vgg3_scenes.md``). A better model later replaces this file, or this constant."""
+REAL_MODEL_PATH = DATA_DIR / "models" / "candidates" / "vgg3_real_parts.keras"
+"""The CNN the tools run on real photos: the candidate ``scripts/pick_real_model.py`` picked on ``dev``
+(``data/models/real_model_choice.json``): lesson 04b's VGG16-encoder U-Net trained longer on scenes with real
+parts (``data/models/candidates/vgg3_real_parts.md``). Its weights derive from Tux Paint's GPL-2 stamps, so the
+file is GPL-2-or-later (``vgg3_real_parts.LICENSE.md``). A better model later replaces this file, or this constant."""
 
 REAL_WORK_SIZE = 80
 """The side the real-photo CNN sees a photo at: the working size with the best median IoU on the real ``dev``
-photos (never ``holdout``), smaller than the 128 px it was trained at (lesson 04b). ``scripts/choose_real_default.py``
-sweeps it again and records it in ``data/models/real_default.json``; a test keeps the two equal."""
+photos (never ``holdout``), picked with the model (``data/models/real_model_choice.json``; lesson 04b).
+``scripts/choose_real_default.py`` sweeps it again and records it in ``data/models/real_default.json``; a test
+keeps the two equal."""
 
 
 def load_pretrained(path: str | Path = MODEL_PATH):

@@ -28,7 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
-from course_lib import ablation, datasets, inference, real
+from course_lib import ablation, datasets, inference, real, real_default
 from course_lib.config import DATA_DIR, REPO_ROOT
 from course_lib.imageio import write_atomic
 
@@ -43,7 +43,8 @@ def _where(path: Path) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", type=Path, nargs="+", help="run folders, each with best.keras and state.json")
-    parser.add_argument("--work-sizes", type=int, nargs="+", default=list(ablation.WORK_SIZES))
+    parser.add_argument("--work-sizes", type=int, nargs="+", default=list(real_default.WORK_SIZES),
+                        help="working sizes tried on dev (default: those choose_real_default.py sweeps)")
     parser.add_argument("--test-limit", type=int, default=150, help="generated test images scored")
     parser.add_argument("--out", type=Path, default=OUT, help="the JSON to write")
     parser.add_argument("--ship", type=Path, default=None, help="save the pick's network here (.keras)")

@@ -114,6 +114,6 @@ def test_a_model_prior_runs_at_the_models_working_size_and_the_real_cnn_is_named
     monkeypatch.setattr(inference, "load_real_model", fake_real)
     real_tool = Annotator(folder, model="real")                  # the real-photo CNN, at its working size
     assert loaded == [inference.REAL_MODEL_PATH] and real_tool.model.sides == [inference.REAL_WORK_SIZE]
-    assert real_tool.annotation().prior["model"] == inference.REAL_MODEL_PATH.stem == "vgg3_scenes"
+    assert real_tool.annotation().prior["model"] == inference.REAL_MODEL_PATH.stem == "vgg3_real_parts"
     with pytest.raises(ValueError, match="model='unet'"):
         Annotator(folder, model="unet")

@@ -271,7 +271,13 @@ def test_load_real_model_says_which_file_is_missing(tmp_path):
 
 
 def test_the_real_photo_cnn_is_the_shipped_candidate_at_its_working_size():
-    assert inference.REAL_MODEL_PATH.name == "vgg3_scenes.keras" and inference.REAL_MODEL_PATH.is_file()
+    import json
+
+    from course_lib.config import DATA_DIR, REPO_ROOT
+
+    pick = json.loads((DATA_DIR / "models" / "real_model_choice.json").read_text())["pick"]   # chosen on dev
+    assert inference.REAL_MODEL_PATH == REPO_ROOT / pick["shipped_as"] and inference.REAL_MODEL_PATH.is_file()
+    assert inference.REAL_WORK_SIZE == pick["work_size"]
     assert inference.REAL_MODEL_PATH != inference.MODEL_PATH, "lesson 04's U-Net is not the model for photos"
     model, size = inference.load_real_model()
     assert size == inference.REAL_WORK_SIZE and isinstance(model, keras.Model)

@@ -245,7 +245,7 @@ def test_course_studio_runs_the_real_photo_cnn_on_photos(monkeypatch, model, pho
     assert loaded == [inference.REAL_MODEL_PATH]
     assert app.photo_alpha.model is photo_model and app.photo_alpha.size == inference.REAL_WORK_SIZE
     assert app.unet_alpha.model is model
-    assert "vgg3_scenes.keras" in app.photo_label or inference.REAL_MODEL_PATH.name in app.photo_label
+    assert "vgg3_real_parts.keras" in app.photo_label and inference.REAL_MODEL_PATH.name in app.photo_label
     dev = [name for name in app.picker.demo if name.startswith("dev/")]
     assert dev and not any("holdout" in name for name in app.picker.demo)
     app.picker.source.value = "demo photos"
