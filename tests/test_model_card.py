@@ -194,6 +194,7 @@ def test_scored_photos_are_checked_and_rendered_when_present():
 @pytest.mark.parametrize("kind", model_card.KINDS)
 def test_a_licence_notice_is_rendered_as_the_last_section(kind):
     card = finetuned_card() if kind == "finetuned" else _stored(kind)
+    card.pop("licence", None)                                 # a stored candidate may carry one already
     plain = model_card.card_markdown(card, kind)
     card["licence"] = {"spdx": "GPL-2.0-or-later", "notice": "Trained on photos licensed under the GPL-2."}
     text = model_card.card_markdown(card, kind)
