@@ -1,7 +1,7 @@
 """Pick the real-photo CNN among trained runs on `dev`, and ship it as a candidate without its optimiser.
 
-    .venv/bin/python scripts/pick_real_model.py build/long/vgg_context_40 build/ablation/vgg_context/seed0 \\
-        --ship data/models/candidates/vgg_context.keras
+    .venv/bin/python scripts/pick_real_model.py build/runs/vgg3_real_parts_seed0 build/ablation/vgg_real_parts/seed* \\
+        --ship data/models/candidates/vgg3_real_parts.keras          # make real-model runs it on its one run
 
 Each run folder is one :func:`course_lib.scene_training.train_scene_model` run
 (``best.keras`` and ``state.json``). Each is scored by
@@ -9,8 +9,8 @@ Each run folder is one :func:`course_lib.scene_training.train_scene_model` run
 `dev` photo at each working size. The pick is the run and working size with the
 best dev median IoU among the runs whose weights fit ``--max-megabytes`` (a file
 every clone of the kit carries: 20 MB by default, beside lesson 04's 8 MB U-Net);
-a larger run is scored and listed, not picked. `holdout` is not read. Writes the scores and the pick to
-``--out``; with ``--ship``, saves the pick's network there (weights only,
+a larger run is scored and listed, not picked. `holdout` is not read. Writes the
+scores and the pick to ``--out``; with ``--ship``, saves the pick's network there (weights only,
 ``safe_mode`` loadable, no optimiser state) with its ``state.json`` beside it
 as ``<name>.training.json``. Its card is then ``scripts/candidate_card.py``'s job.
 """
