@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 EDITION ?= instructor
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup browser lab demo annotate lint test test-all course model cutouts real-model upgrade clean-venv help
+.PHONY: setup browser lab demo annotate lint test test-all course model cutouts real-model real-default upgrade clean-venv help
 
 help:
 	@echo "make lab         set up .venv and open JupyterLab on notebooks/ (PORT=$(PORT))"
@@ -32,6 +32,7 @@ help:
 	@echo "make model       re-train the shipped U-Net from scratch and rewrite its model card (about 70 min on 2 cores)"
 	@echo "make cutouts     fetch Debian's Tux Paint stamps and photos (GPL-2+) into .cache/ with apt-get, check, unpack"
 	@echo "make real-model  re-train the real-photo CNN on scenes with the stamps (resumable; about 25 min of one core), ship it, write its card"
+	@echo "make real-default  train the real-photo CNN's other seeds (about 25 min of one core each), choose the tools' default on dev"
 	@echo "make upgrade     re-resolve the pinned versions in $(CONSTRAINTS)"
 	@echo "make clean-venv  delete .venv (the next command re-creates it)"
 	@echo "make help        this list"
@@ -121,16 +122,25 @@ cutouts: setup
 # checkpointed every epoch (run it again after a stop: it resumes), saved without its optimiser, scored, carded.
 REAL_SEED ?= 0
 REAL_WORK_SIZE ?= 80
+REAL_RECIPE = --encoder vgg --blocks 3 --size 64 --steps 100 --val 40 --scene-share 0.7 --stamps --busy-share 0.4 \
+	--centred-share 0.3 --harmonise --epochs 40
 REAL_RUN = build/runs/vgg3_real_parts_seed$(REAL_SEED)
+REAL_OTHER_SEEDS ?= 1 2
+# Train (or resume) the run in $(1) with training seed $(2).
+real_run = if [ -f $(1)/state.json ]; then $(BIN)/python scripts/train_real_model.py --out $(1) --resume; \
+	else $(BIN)/python scripts/train_real_model.py --out $(1) $(REAL_RECIPE) --seed $(2); fi
 real-model: cutouts
-	if [ -f $(REAL_RUN)/state.json ]; then $(BIN)/python scripts/train_real_model.py --out $(REAL_RUN) --resume; \
-	else $(BIN)/python scripts/train_real_model.py --out $(REAL_RUN) --encoder vgg --blocks 3 --size 64 --steps 100 \
-		--val 40 --scene-share 0.7 --stamps --busy-share 0.4 --centred-share 0.3 --harmonise --epochs 40 \
-		--seed $(REAL_SEED); fi
+	$(call real_run,$(REAL_RUN),$(REAL_SEED))
 	$(BIN)/python scripts/pick_real_model.py $(REAL_RUN) --out build/real_model_choice.json \
 		--ship data/models/candidates/vgg3_real_parts.keras
 	$(BIN)/python scripts/candidate_card.py --model data/models/candidates/vgg3_real_parts.keras \
 		--state data/models/candidates/vgg3_real_parts.training.json --work-size $(REAL_WORK_SIZE)
+
+# The shipped CNN's recipe with its other training seeds, then the tools' default chosen on dev with all of them.
+real-default: cutouts
+	for seed in $(REAL_OTHER_SEEDS); do $(call real_run,build/runs/vgg3_real_parts_seed$$seed,$$seed); done
+	$(BIN)/python scripts/choose_real_default.py \
+		--training-runs $(foreach seed,$(REAL_OTHER_SEEDS),build/runs/vgg3_real_parts_seed$(seed))
 
 # Refresh the pins: resolve pyproject.toml afresh in a scratch venv and freeze it.
 upgrade:

@@ -220,7 +220,7 @@ def _default_rows(choice: dict, holdout_path: Path, rel) -> list[Row]:
     for name in names:
         scored = record is not None and name in record["per_photo"]
         label = (f"the tools' default on photos: `{name}`" if name == default
-                 else f"`{name}`, the first rule's pick (best dev median)")
+                 else f"`{name}`, an earlier rule's default, scored on holdout as such")
         what = methods[name]["summary"] + (f"; GrabCut with seeds {choice['seeds']}" if name == "grabcut" else "")
         rows.append(Row("default" if name == default else f"picked:{name}", label, what,
                         rel(holdout_path) if scored else rel(holdout_path.with_name("real_default.json")),

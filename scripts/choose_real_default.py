@@ -1,15 +1,20 @@
 """Score the tools' candidate methods on the real `dev` photos and record the winner as their default.
 
     .venv/bin/python scripts/choose_real_default.py                  # writes data/models/real_default.json
+    .venv/bin/python scripts/choose_real_default.py --training-runs RUN_SEED1 RUN_SEED2   # what the JSON records
     .venv/bin/python scripts/choose_real_default.py --out build/real_default.json --limit 5   # a quick look
 
 The candidates (:data:`course_lib.real_default.CANDIDATES`): the real-photo CNN
 alone, GrabCut from its labels and inside its box, the same three with lesson
 04's U-Net, and GrabCut from the border. First the real-photo CNN's working size
 is swept on `dev` (it must match ``inference.REAL_WORK_SIZE``, which the tools
-use); every GrabCut-based candidate runs with each seed of ``--seeds``. Prints a
-table of median IoU (mean over the seeds, and each seed) and writes per-photo
-scores, medians, the chosen default and this command. Only `dev` is read:
+use); every GrabCut-based candidate runs with each seed of ``--seeds``.
+``--training-runs`` names the runs of the shipped CNN's recipe with its other
+training seeds (``scripts/train_real_model.py --seed N``): the candidates that
+run the real-photo CNN are scored with each of them too, and a method must beat
+GrabCut with every seed to be chosen (:func:`course_lib.real_default.choose`).
+Prints a table of median IoU (mean over the seeds, and each seed) and writes
+per-photo scores, medians, the chosen default and this command. Only `dev` is read:
 `holdout` is for final numbers, never for choosing.
 """
 
@@ -24,15 +29,64 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from course_lib import inference, real, real_default
-from course_lib.config import DATA_DIR
+from course_lib import inference, real, real_default, train_loop
+from course_lib.config import DATA_DIR, REPO_ROOT
 from course_lib.imageio import write_atomic
+
+
+def _shipped_recipe() -> dict:
+    """The recipe that trained the shipped real-photo CNN (its ``.training.json``)."""
+    record = inference.REAL_MODEL_PATH.with_suffix(".training.json")
+    if not record.is_file():
+        raise FileNotFoundError(f"{record} is missing: the shipped CNN's training record (scripts/pick_real_model.py "
+                                "--ship writes it)")
+    return json.loads(record.read_text(encoding="utf-8"))["recipe"]
+
+
+def _where(path: Path) -> str:
+    """A run folder as the JSON records it: relative to the repository when inside it."""
+    path = path.resolve()
+    try:
+        return path.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _training_siblings(runs: list[Path]) -> dict[int, Path]:
+    """``{seed: run folder}`` for runs of the shipped CNN's recipe with other seeds; ValueError says what is wrong."""
+    shipped = _shipped_recipe()
+    same = {k: v for k, v in shipped.items() if k not in ("out", "seed")}
+    out = {}
+    for folder in runs:
+        if not (folder / train_loop.BEST).is_file():
+            raise ValueError(f"{folder}: no {train_loop.BEST} (not a finished run of scripts/train_real_model.py)")
+        recipe = train_loop.read_state(folder)["recipe"]
+        differs = sorted(k for k in same if recipe.get(k) != same[k])
+        if differs:
+            raise ValueError(f"{folder} is not the shipped CNN's recipe with another seed: it differs in {differs}")
+        if recipe["seed"] == shipped["seed"] or recipe["seed"] in out:
+            raise ValueError(f"{folder}: training seed {recipe['seed']} is already scored (the shipped CNN has "
+                             f"seed {shipped['seed']})")
+        out[int(recipe["seed"])] = folder
+    return out
+
+
+def _entry(name: str, scores: dict) -> dict:
+    """One candidate's JSON entry: what it is, its median, its per-photo IoUs and, with GrabCut, each seed's."""
+    entry = {"summary": real_default.CANDIDATES[name][0],
+             "median": real_default.medians({name: scores["per_photo"]})[name], "per_photo": scores["per_photo"]}
+    if "per_seed" in scores:
+        entry["median_per_seed"] = real_default.medians(scores["per_seed"])
+        entry["per_seed"] = scores["per_seed"]
+    return entry
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=real_default.CHOICE_PATH, help="the JSON to write")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(real_default.SEEDS), help="GrabCut's seeds")
+    parser.add_argument("--training-runs", type=Path, nargs="*", default=[],
+                        help="runs of the shipped CNN's recipe with other training seeds (best.keras, state.json)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N dev photos (a smoke test)")
     args = parser.parse_args(argv)
     split = real.as_split("dev")
@@ -41,6 +95,10 @@ def main(argv=None) -> int:
     names = [m["name"] for m in split.meta]
     print(f"{len(names)} dev photos")
 
+    try:
+        siblings = _training_siblings(args.training_runs)
+    except (ValueError, FileNotFoundError) as exc:
+        parser.error(str(exc))
     real_model, _ = inference.load_real_model()
     sizes = real_default.sweep_work_size(real_model, split)
     work_size = int(max(sizes, key=sizes.get))
@@ -56,16 +114,21 @@ def main(argv=None) -> int:
     thresholds = real_default.sweep_threshold(real_cnn, split)
 
     scores = real_default.score_candidates(real_cnn, unet_cnn, split, seeds=args.seeds)
+    others = {}
+    for seed, folder in siblings.items():
+        cache = inference.AlphaCache(inference.load_pretrained(folder / train_loop.BEST), size=inference.REAL_WORK_SIZE)
+        cache.warm(list(split.rgb))
+        others[seed] = cache
+    training = real_default.score_training_seeds(others, unet_cnn, split, seeds=args.seeds)
     per_photo = {name: s["per_photo"] for name, s in scores.items()}
     medians = real_default.medians(per_photo)
-    default = real_default.choose(per_photo)
-    methods = {}
-    for name, s in scores.items():
-        entry = {"summary": real_default.CANDIDATES[name][0], "median": medians[name], "per_photo": s["per_photo"]}
-        if "per_seed" in s:
-            entry["median_per_seed"] = real_default.medians(s["per_seed"])
-            entry["per_seed"] = s["per_seed"]
-        methods[name] = entry
+    methods = {name: _entry(name, s) for name, s in scores.items()}
+    training_methods = {seed: {name: _entry(name, s) for name, s in scored.items()}
+                        for seed, scored in training.items()}
+    record_seeds = {"shipped": _shipped_recipe()["seed"],
+                    "runs": {str(seed): _where(folder) for seed, folder in siblings.items()},
+                    "methods": training_methods}
+    default = real_default.choose_from_record({"methods": methods, "training_seeds": record_seeds})
 
     mean, wins = real_default.means(per_photo), real_default.versus(per_photo, "grabcut")
     print(f"\n{'method':<18}{'median IoU':>11}{'mean':>7}  vs GrabCut from the border   median per seed")
@@ -73,6 +136,14 @@ def main(argv=None) -> int:
         seeds = ", ".join(f"{k}: {v:.3f}" for k, v in entry.get("median_per_seed", {}).items())
         print(f"{name:<18}{entry['median']:>11.3f}{mean[name]:>7.3f}  better on {wins[name]['better']:>2}, "
               f"worse on {wins[name]['worse']:>2}       {seeds}")
+    comparisons = real_default.seeded_comparisons(methods, training_methods)
+    for seed, scored in training_methods.items():
+        print(f"with the CNN of training seed {seed}: " + ", ".join(
+            f"{name} median {entry['median']:.3f}" for name, entry in scored.items()))
+    for name, runs in comparisons.items():
+        counts = [real_default.versus({"m": m, "g": g}, "g")["m"] for m, g in runs]
+        print(f"{name:<18} better / worse than GrabCut from the border, run by run: "
+              + ", ".join(f"{c['better']}/{c['worse']}" for c in counts))
     print(f"\ndefault: {default} ({real_default.CHOICE_RULE})")
 
     result = {
@@ -92,6 +163,7 @@ def main(argv=None) -> int:
         "means": real_default.means(per_photo),
         "versus_grabcut": real_default.versus(per_photo, "grabcut"),
         "methods": methods,
+        "training_seeds": record_seeds,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out, (json.dumps(result, indent=1, ensure_ascii=False) + "\n").encode("utf-8"), overwrite=True)

@@ -39,12 +39,94 @@ def test_the_default_is_the_best_dev_median_and_the_medians_follow_from_the_phot
         worse = sum(entry["per_photo"][k] < base[k] - 0.01 for k in base)
         assert stored["versus_grabcut"][name] == {"better": better, "worse": worse}, name
     assert stored["rule"] == real_default.CHOICE_RULE
-    assert stored["default"] == real_default.choose({name: e["per_photo"] for name, e in methods.items()})
+    assert stored["default"] == real_default.choose_from_record(stored)
     chosen = stored["versus_grabcut"][stored["default"]]
     assert stored["default"] == "grabcut" or chosen["better"] > chosen["worse"]
+
+
+def _leads_in_every_run(stored, name):
+    """Recomputed from the stored per-seed IoUs: does ``name`` beat GrabCut on more photos than it trails, every run?"""
+    grabcut = stored["methods"]["grabcut"]
+    entries = [stored["methods"][name]] + [scored[name] for scored in stored["training_seeds"]["methods"].values()
+                                           if name in scored]
+    runs = []
+    for entry in entries:
+        if "per_seed" in entry:
+            runs += [(entry["per_seed"][seed], grabcut["per_seed"][seed]) for seed in grabcut["per_seed"]]
+        else:
+            runs.append((entry["per_photo"], grabcut["per_photo"]))
+    counts = [(sum(m[k] > g[k] + 0.01 for k in g), sum(m[k] < g[k] - 0.01 for k in g)) for m, g in runs]
+    return all(better > worse for better, worse in counts)
+
+
+def test_the_default_beats_grabcut_with_every_seed_of_the_cnn_and_of_grabcut(stored):
+    training = stored["training_seeds"]
+    shipped = json.loads(inference.REAL_MODEL_PATH.with_suffix(".training.json").read_text(encoding="utf-8"))
+    assert training["shipped"] == shipped["recipe"]["seed"]
+    assert len(training["runs"]) >= 2 and str(training["shipped"]) not in training["runs"], \
+        "three training seeds of the CNN's recipe: the shipped one and at least two more"
+    assert set(training["methods"]) == set(training["runs"])
+    dev = set(stored["photos"])
+    for seed, scored in training["methods"].items():
+        assert set(scored) == set(real_default.REAL_CNN_CANDIDATES), seed
+        for name, entry in scored.items():
+            assert set(entry["per_photo"]) == dev, (seed, name)
+            assert abs(float(np.median(list(entry["per_photo"].values()))) - entry["median"]) <= 5e-5
+            for photo, value in entry["per_photo"].items():
+                if "per_seed" in entry:
+                    mean = np.mean([entry["per_seed"][str(s)][photo] for s in stored["seeds"]])
+                    assert abs(mean - value) <= 5e-5, (seed, name, photo)
     versus = stored["versus_grabcut"]
-    assert all(stored["medians"][stored["default"]] >= stored["medians"][name] for name in methods
-               if name == "grabcut" or versus[name]["better"] > versus[name]["worse"])
+    allowed = [name for name in stored["methods"] if name == "grabcut" or (
+        versus[name]["better"] > versus[name]["worse"] and _leads_in_every_run(stored, name))]
+    assert stored["default"] in allowed
+    assert all(stored["medians"][stored["default"]] >= stored["medians"][name] for name in allowed)
+
+
+def test_a_method_that_trails_with_one_training_seed_is_not_chosen():
+    grabcut = {"per_photo": {"p": 0.5, "q": 0.5, "r": 0.5},
+               "per_seed": {"0": {"p": 0.5, "q": 0.5, "r": 0.5}, "1": {"p": 0.5, "q": 0.5, "r": 0.5}}}
+    good = {"p": 0.9, "q": 0.9, "r": 0.1}
+    hybrid = {"per_photo": good, "per_seed": {"0": good, "1": good}}
+    record = {"methods": {"grabcut": grabcut, "real_hybrid": hybrid}, "training_seeds": {"methods": {}}}
+    assert real_default.choose_from_record(record) == "real_hybrid"
+    bad = {"p": 0.9, "q": 0.1, "r": 0.1}
+    record["training_seeds"]["methods"] = {"1": {"real_hybrid": {"per_photo": bad, "per_seed": {"0": good, "1": bad}}}}
+    assert real_default.choose_from_record(record) == "grabcut"
+    pairs = real_default.seeded_comparisons(record["methods"], record["training_seeds"]["methods"])["real_hybrid"]
+    assert len(pairs) == 4 and pairs[-1] == (bad, grabcut["per_seed"]["1"])
+    with pytest.raises(ValueError, match="reference='grabcut'"):
+        real_default.seeded_comparisons({"real_hybrid": hybrid})
+
+
+def _choose_script(argv):
+    import importlib.util
+
+    from course_lib.config import REPO_ROOT
+
+    script = REPO_ROOT / "scripts" / "choose_real_default.py"
+    spec = importlib.util.spec_from_file_location("choose_real_default", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main(argv)
+
+
+def test_training_runs_of_another_recipe_or_the_shipped_seed_are_refused(tmp_path, capsys):
+    shipped = json.loads(inference.REAL_MODEL_PATH.with_suffix(".training.json").read_text(encoding="utf-8"))["recipe"]
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "best.keras").write_bytes(b"")
+    (run / "checkpoint.keras").write_bytes(b"")
+    for recipe, message in (({**shipped, "seed": shipped["seed"] + 1, "blocks": 5}, r"differs in \['blocks'\]"),
+                            (dict(shipped), "already scored")):
+        (run / "state.json").write_text(json.dumps({"recipe": recipe, "history": {"loss": []}}))
+        with pytest.raises(SystemExit):
+            _choose_script(["--training-runs", str(run), "--out", str(tmp_path / "out.json")])
+        assert re.search(message, capsys.readouterr().err)
+    with pytest.raises(SystemExit):
+        _choose_script(["--training-runs", str(tmp_path / "nothing"), "--out", str(tmp_path / "out.json")])
+    assert "not a finished run" in capsys.readouterr().err
+    assert not (tmp_path / "out.json").exists()
 
 
 def test_the_holdout_record_scores_the_default_and_grabcut_once_per_reason():
