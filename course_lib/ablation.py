@@ -46,7 +46,8 @@ from course_lib.config import DATA_DIR, REPO_ROOT
 
 __all__ = ["OUTPUT", "RUNS", "REAL_PARTS", "ARMS", "SCREENED", "SIZE", "SEEDS", "WORK_SIZES", "arm_seeds",
            "train_arm", "grabcut_reference", "score_run",
-           "summarise_arm", "score_final", "earlier_finals", "table", "conclusions", "run"]
+           "summarise_arm", "score_final", "earlier_finals", "table", "conclusions", "recipe_groups", "groups_table",
+           "compare_groups", "run"]
 
 OUTPUT = DATA_DIR / "models" / "ablation.json"
 """Where :func:`run` writes the table by default (lesson 04b reads it)."""
@@ -300,6 +301,61 @@ def _screen(result: dict, arm: str, base: str, what: str) -> str:
                "of its own" if abs(a - b) > noise else
                f"within the widest spread of one VGG arm's seeds ({noise:.3f}, `{widest}`), so one seed cannot tell")
     return f"{what} (one seed): on dev `{arm}` {a:.3f} against `{base}` {b:.3f}, a gap of {a - b:+.3f}; {verdict}."
+
+
+def _recipe_label(recipe: dict) -> str:
+    view = f"VGG16 {recipe['blocks']} blocks" + (" + global context" if recipe.get("context") else "")
+    return f"{view}, {recipe['epochs']} epochs × {recipe['steps']} steps at {recipe['size']} px"
+
+
+def recipe_groups(choice: dict) -> dict[str, dict]:
+    """Group the runs ``scripts/pick_real_model.py`` scored by recipe (all but ``out`` and ``seed``).
+
+    ``choice`` is its record (``data/models/real_model_choice.json``). Per
+    group, as :func:`summarise_arm` does for an arm: the working size with the
+    best mean over seeds of the dev median, and there each seed's median.
+    Returns ``{label: {"recipe", "seeds", "work_size", "dev_median_iou": spread, "generated_mean_iou": spread,
+    "training_minutes": spread}}``, groups in the record's order.
+
+    >>> run = lambda seed, medians: {"recipe": {"blocks": 3, "epochs": 40, "steps": 100, "size": 64, "seed": seed,
+    ...     "out": f"r{seed}"}, "dev_median_by_size": medians, "generated_mean_iou": 0.8, "training_minutes": 20}
+    >>> groups = recipe_groups({"runs": {"a": run(0, {"64": 0.6, "80": 0.7}), "b": run(1, {"64": 0.6, "80": 0.4})}})
+    >>> [(g["seeds"], g["work_size"], g["dev_median_iou"]["values"]) for g in groups.values()]
+    [([0, 1], 64, [0.6, 0.6])]
+    """
+    groups: dict[str, list[dict]] = {}
+    for record in choice["runs"].values():
+        groups.setdefault(_recipe_label(record["recipe"]), []).append(record)
+    out = {}
+    for label, records in groups.items():
+        sizes = list(records[0]["dev_median_by_size"])
+        size = max(sizes, key=lambda k: np.mean([r["dev_median_by_size"][k] for r in records]))
+        recipe = {k: v for k, v in records[0]["recipe"].items() if k not in ("out", "seed")}
+        out[label] = {"recipe": recipe, "seeds": [r["recipe"]["seed"] for r in records], "work_size": int(size),
+                      "dev_median_iou": _spread(r["dev_median_by_size"][size] for r in records),
+                      "generated_mean_iou": _spread(r["generated_mean_iou"] for r in records),
+                      "training_minutes": _spread(r["training_minutes"] for r in records)}
+    return out
+
+
+def groups_table(groups: dict[str, dict]) -> str:
+    """Return :func:`recipe_groups` as a Markdown table: means over the seeds, lowest–highest in brackets."""
+    lines = ["| recipe | seeds | minutes per run | size chosen on dev | dev median IoU (each seed) "
+             "| generated mean IoU |",
+             "|---|---|---|---|---|---|"]
+    for label, g in groups.items():
+        each = ", ".join(f"{v:.3f}" for v in g["dev_median_iou"]["values"])
+        lines.append(f"| {label} | {len(g['seeds'])} | {g['training_minutes']['mean']:.0f} | {g['work_size']} | "
+                     f"{_range(g['dev_median_iou'])}: {each} | {_range(g['generated_mean_iou'])} |")
+    return "\n".join(lines)
+
+
+def compare_groups(groups: dict[str, dict], one: str, other: str) -> str:
+    """One sentence: is the gap between two recipes' dev medians larger than their seeds' spread?"""
+    a, b = groups[one]["dev_median_iou"], groups[other]["dev_median_iou"]
+    verdict = ("every seed of one lies above every seed of the other, so the gap is the recipes'"
+               if _separated(a, b) else "their seeds overlap, so this gap is within the noise of one run")
+    return f"{one}: {_range(a)} against {other}: {_range(b)}, a gap of {a['mean'] - b['mean']:+.3f}; {verdict}."
 
 
 def conclusions(result: dict) -> list[str]:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from course_lib import ablation, real
+from course_lib.config import DATA_DIR
 
 STORED = ablation.OUTPUT
 
@@ -190,3 +191,25 @@ def test_bad_arms_and_seeds_are_refused(tmp_path):
         ablation.run(["unet_generated"], seeds=[], runs=tmp_path, output=tmp_path / "a.json")
     with pytest.raises(ValueError, match="no arm 'vgg5'"):
         ablation.train_arm("vgg5", tmp_path, epochs=1, steps=1, val=1)
+
+
+def test_the_long_runs_have_three_seeds_per_recipe_and_their_table_follows_from_the_record():
+    """data/models/real_model_choice.json: the shipped CNN's recipe and the global-context one, three seeds each."""
+    choice = json.loads((DATA_DIR / "models" / "real_model_choice.json").read_text(encoding="utf-8"))
+    groups = ablation.recipe_groups(choice)
+    long = {label: g for label, g in groups.items() if g["recipe"]["epochs"] == 40}
+    assert len(long) == 2 and {g["recipe"]["context"] for g in long.values()} == {False, True}
+    for label, g in groups.items():
+        runs = [r for r in choice["runs"].values() if r["recipe"]["seed"] in g["seeds"]
+                and {k: v for k, v in r["recipe"].items() if k not in ("out", "seed")} == g["recipe"]]
+        assert len(runs) == len(g["seeds"]) >= 3, label
+        means = {size: np.mean([r["dev_median_by_size"][size] for r in runs]) for size in runs[0]["dev_median_by_size"]}
+        assert means[str(g["work_size"])] == max(means.values()), label
+        assert sorted(g["dev_median_iou"]["values"]) == sorted(r["dev_median_by_size"][str(g["work_size"])]
+                                                                for r in runs)
+    table = ablation.groups_table(groups)
+    assert table.count("\n") == len(groups) + 1 and all(label in table for label in groups)
+    one, other = list(long)
+    sentence = ablation.compare_groups(groups, one, other)
+    separated = ablation._separated(groups[one]["dev_median_iou"], groups[other]["dev_median_iou"])
+    assert ("within the noise" in sentence) != separated
