@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from course_lib import scene_training
 from course_lib.config import DATA_DIR, REPO_ROOT
 
 __all__ = ["OUTPUT", "RUNS", "REAL_PARTS", "ARMS", "SCREENED", "SIZE", "SEEDS", "WORK_SIZES", "arm_seeds",
@@ -330,7 +331,7 @@ def recipe_groups(choice: dict) -> dict[str, dict]:
     for label, records in groups.items():
         sizes = list(records[0]["dev_median_by_size"])
         size = max(sizes, key=lambda k: np.mean([r["dev_median_by_size"][k] for r in records]))
-        recipe = {k: v for k, v in records[0]["recipe"].items() if k not in ("out", "seed")}
+        recipe = scene_training.recipe_family(records[0]["recipe"])
         out[label] = {"recipe": recipe, "seeds": [r["recipe"]["seed"] for r in records], "work_size": int(size),
                       "dev_median_iou": _spread(r["dev_median_by_size"][size] for r in records),
                       "generated_mean_iou": _spread(r["generated_mean_iou"] for r in records),

@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["FAST", "SMOKE", "REPO_ROOT", "DATA_DIR", "CACHE_DIR", "pick", "mode_name"]
+__all__ = ["FAST", "SMOKE", "REPO_ROOT", "DATA_DIR", "CACHE_DIR", "pick", "mode_name", "repo_relative"]
 
 T = TypeVar("T")
 
@@ -96,3 +96,13 @@ def pick(*, fast: T, full: T, smoke: T = _UNSET) -> T:
 def mode_name() -> str:
     """Return ``"smoke"``, ``"fast"`` or ``"full"``, for printing at the top of a lesson."""
     return _MODE
+
+
+def repo_relative(path: str | os.PathLike) -> str:
+    """Return ``path`` as a record stores it: relative to :data:`REPO_ROOT` when inside it, else absolute.
+
+    >>> repo_relative(REPO_ROOT / "data" / "models")
+    'data/models'
+    """
+    path = Path(path).resolve()
+    return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else path.as_posix()

@@ -33,7 +33,8 @@ from course_lib.config import DATA_DIR
 
 __all__ = ["CHOICE_PATH", "HOLDOUT_PATH", "read_holdout", "SEEDS", "CANDIDATES", "FALLBACK", "WORK_SIZES",
            "THRESHOLDS", "REAL_CNN_CANDIDATES", "candidate_methods", "score_candidates", "score_training_seeds",
-           "medians", "means", "versus", "seeded_comparisons", "choose", "choose_from_record", "CHOICE_RULE",
+           "medians", "means", "better_worse", "versus", "seeded_comparisons", "choose", "choose_from_record",
+           "CHOICE_RULE",
            "sweep_work_size", "sweep_threshold", "read_choice", "default_method"]
 
 CHOICE_PATH = DATA_DIR / "models" / "real_default.json"
@@ -163,6 +164,16 @@ def means(per_photo: dict[str, dict[str, float]]) -> dict[str, float]:
     return {name: round(float(np.mean(list(scores.values()))), 4) for name, scores in per_photo.items()}
 
 
+def better_worse(scores: dict[str, float], base: dict[str, float], margin: float = 0.01) -> dict[str, int]:
+    """Return ``{"better": n, "worse": n}``: on how many photos ``scores`` beats or trails ``base`` (by > ``margin``).
+
+    >>> better_worse({"p": 0.9, "q": 0.505, "r": 0.2}, {"p": 0.5, "q": 0.5, "r": 0.5})
+    {'better': 1, 'worse': 1}
+    """
+    return {"better": sum(scores[k] > base[k] + margin for k in base),
+            "worse": sum(scores[k] < base[k] - margin for k in base)}
+
+
 def versus(per_photo: dict[str, dict[str, float]], reference: str = "grabcut", margin: float = 0.01) -> dict:
     """Return ``{method: {"better": n, "worse": n}}``: on how many photos each beats or trails ``reference``.
 
@@ -174,9 +185,7 @@ def versus(per_photo: dict[str, dict[str, float]], reference: str = "grabcut", m
     """
     if reference not in per_photo:
         raise ValueError(f"reference={reference!r} is not one of the scored methods {sorted(per_photo)}")
-    base = per_photo[reference]
-    return {name: {"better": sum(scores[k] > base[k] + margin for k in base),
-                   "worse": sum(scores[k] < base[k] - margin for k in base)} for name, scores in per_photo.items()}
+    return {name: better_worse(scores, per_photo[reference], margin) for name, scores in per_photo.items()}
 
 
 def seeded_comparisons(methods: dict[str, dict], training: dict[str, dict] | None = None,
@@ -213,9 +222,8 @@ def seeded_comparisons(methods: dict[str, dict], training: dict[str, dict] | Non
 
 def _leads(scores: dict, base: dict, margin: float) -> bool:
     """True when ``scores`` beats ``base`` on more photos than it trails it (by more than ``margin``)."""
-    better = sum(scores[k] > base[k] + margin for k in base)
-    worse = sum(scores[k] < base[k] - margin for k in base)
-    return better > worse
+    counts = better_worse(scores, base, margin)
+    return counts["better"] > counts["worse"]
 
 
 def choose(per_photo: dict[str, dict[str, float]], reference: str = "grabcut", margin: float = 0.01,

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["VAL_SEED", "SceneRecipe", "build_model", "validation_set", "mean_iou", "train_scene_model"]
+__all__ = ["VAL_SEED", "SceneRecipe", "build_model", "validation_set", "mean_iou", "recipe_family",
+           "train_scene_model"]
 
 VAL_SEED = 900_000
 """Validation images are drawn from seeds ``VAL_SEED + i``, which no training image uses."""
@@ -125,6 +126,17 @@ def mean_iou(model, samples, batch_size: int = 8) -> float:
     probs = np.concatenate([np.asarray(model(x[i:i + batch_size], training=False))
                             for i in range(0, len(x), batch_size)])
     return float(np.mean([metrics.iou(p[..., 1] >= 0.5, s.alpha >= 0.5) for p, s in zip(probs, samples)]))
+
+
+def recipe_family(recipe: dict) -> dict:
+    """Return a run's recipe (``state.json``'s ``"recipe"``) without its folder and seed.
+
+    Two runs with the same family differ only in their seed.
+
+    >>> recipe_family({"out": "runs/a", "seed": 2, "blocks": 3})
+    {'blocks': 3}
+    """
+    return {k: v for k, v in recipe.items() if k not in ("out", "seed")}
 
 
 def _recipe_dict(recipe: SceneRecipe, out: Path) -> dict:

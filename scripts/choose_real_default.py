@@ -29,8 +29,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from course_lib import inference, real, real_default, train_loop
-from course_lib.config import DATA_DIR, REPO_ROOT
+from course_lib import inference, real, real_default, scene_training, train_loop
+from course_lib.config import DATA_DIR, repo_relative
 from course_lib.imageio import write_atomic
 
 
@@ -43,25 +43,16 @@ def _shipped_recipe() -> dict:
     return json.loads(record.read_text(encoding="utf-8"))["recipe"]
 
 
-def _where(path: Path) -> str:
-    """A run folder as the JSON records it: relative to the repository when inside it."""
-    path = path.resolve()
-    try:
-        return path.relative_to(REPO_ROOT).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def _training_siblings(runs: list[Path]) -> dict[int, Path]:
     """``{seed: run folder}`` for runs of the shipped CNN's recipe with other seeds; ValueError says what is wrong."""
     shipped = _shipped_recipe()
-    same = {k: v for k, v in shipped.items() if k not in ("out", "seed")}
+    family = scene_training.recipe_family(shipped)
     out = {}
     for folder in runs:
         if not (folder / train_loop.BEST).is_file():
             raise ValueError(f"{folder}: no {train_loop.BEST} (not a finished run of scripts/train_real_model.py)")
         recipe = train_loop.read_state(folder)["recipe"]
-        differs = sorted(k for k in same if recipe.get(k) != same[k])
+        differs = sorted(k for k in family if recipe.get(k) != family[k])
         if differs:
             raise ValueError(f"{folder} is not the shipped CNN's recipe with another seed: it differs in {differs}")
         if recipe["seed"] == shipped["seed"] or recipe["seed"] in out:
@@ -126,7 +117,7 @@ def main(argv=None) -> int:
     training_methods = {seed: {name: _entry(name, s) for name, s in scored.items()}
                         for seed, scored in training.items()}
     record_seeds = {"shipped": _shipped_recipe()["seed"],
-                    "runs": {str(seed): _where(folder) for seed, folder in siblings.items()},
+                    "runs": {str(seed): repo_relative(folder) for seed, folder in siblings.items()},
                     "methods": training_methods}
     default = real_default.choose_from_record({"methods": methods, "training_seeds": record_seeds})
 
@@ -141,7 +132,7 @@ def main(argv=None) -> int:
         print(f"with the CNN of training seed {seed}: " + ", ".join(
             f"{name} median {entry['median']:.3f}" for name, entry in scored.items()))
     for name, runs in comparisons.items():
-        counts = [real_default.versus({"m": m, "g": g}, "g")["m"] for m, g in runs]
+        counts = [real_default.better_worse(m, g) for m, g in runs]
         print(f"{name:<18} better / worse than GrabCut from the border, run by run: "
               + ", ".join(f"{c['better']}/{c['worse']}" for c in counts))
     print(f"\ndefault: {default} ({real_default.CHOICE_RULE})")

@@ -29,15 +29,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 
 from course_lib import ablation, datasets, inference, real, real_default
-from course_lib.config import DATA_DIR, REPO_ROOT
+from course_lib.config import DATA_DIR, REPO_ROOT, repo_relative
 from course_lib.imageio import write_atomic
 
 OUT = DATA_DIR / "models" / "real_model_choice.json"
-
-
-def _where(path: Path) -> str:
-    path = path.resolve()
-    return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
 
 
 def main(argv=None) -> int:
@@ -65,9 +60,9 @@ def main(argv=None) -> int:
                                         for size, scores in record["dev_iou"].items()}
         record["weights_megabytes"] = round(record["parameters"] * 4 / 1e6, 1)
         record["pickable"] = record["weights_megabytes"] <= args.max_megabytes
-        scored[_where(run)] = record
+        scored[repo_relative(run)] = record
         best = max(record["dev_median_by_size"].items(), key=lambda kv: kv[1])
-        print(f"{_where(run)}: {record['epochs']} epochs, {record['training_minutes']:.0f} min; dev median "
+        print(f"{repo_relative(run)}: {record['epochs']} epochs, {record['training_minutes']:.0f} min; dev median "
               + ", ".join(f"{s} px {m:.3f}" for s, m in record["dev_median_by_size"].items())
               + f"; best {best[1]:.3f} at {best[0]} px; generated {record['generated_mean_iou']:.3f}; "
               f"{record['weights_megabytes']} MB{'' if record['pickable'] else ' (too large to pick)'}")
@@ -86,7 +81,7 @@ def main(argv=None) -> int:
         args.ship.parent.mkdir(parents=True, exist_ok=True)
         model.save(args.ship)                                  # compile=False on load: no optimiser state
         write_atomic(args.ship.with_suffix(".training.json"), (folder / "state.json").read_bytes(), overwrite=True)
-        result["pick"]["shipped_as"] = _where(args.ship)
+        result["pick"]["shipped_as"] = repo_relative(args.ship)
         print(f"saved {args.ship} ({args.ship.stat().st_size / 1e6:.1f} MB)")
     write_atomic(args.out, (json.dumps(result, indent=1) + "\n").encode("utf-8"), overwrite=True)
     print(f"pick: {run} at {size} px, dev median {result['pick']['dev_median_iou']:.3f}; wrote {args.out}")
