@@ -1,6 +1,6 @@
 """A CNN and GrabCut together: the network says where the object is, GrabCut finds its edge.
 
-Two ways to hand GrabCut the CNN's answer, both here so they are measured the same way
+Three ways to hand GrabCut the CNN's answer, all here so they are measured the same way
 (``scripts/choose_real_default.py`` scores them on the real ``dev`` photos):
 
 - **from the CNN's labels** (:func:`hybrid_alpha`): every pixel starts with a label read off the
@@ -8,7 +8,12 @@ Two ways to hand GrabCut the CNN's answer, both here so they are measured the sa
 - **inside the CNN's box** (:func:`hybrid_box_alpha`): the probability only places a box
   (:func:`cnn_box`, widened by :data:`BOX_MARGIN`); GrabCut starts as lesson 01 does from a
   rectangle — outside sure background, inside probably object — and decides every pixel in it from
-  this photo's colours. A CNN that knows *where* the object is but not its outline helps most this way.
+  this photo's colours. A CNN that knows *where* the object is but not its outline helps most this way;
+- **from the border, with the CNN's hints** (:func:`hybrid_frame_alpha`): lesson 01's GrabCut from a
+  rectangle 5 % inside the frame, changed in two places only. Where the CNN sees object on the frame
+  strip (the photo cuts the object), that strip is probably object rather than sure background; inside,
+  where the CNN is sure there is no object, it is probably background rather than probably object.
+  GrabCut still decides every pixel but the rest of the strip.
 
 From the labels, in detail.
 
@@ -53,8 +58,9 @@ import numpy as np
 from course_lib.mask_proposal import seed_labels, why_degenerate
 from course_lib.validate import as_alpha, as_number, as_rgb
 
-__all__ = ["SURE_BACKGROUND", "SURE_OBJECT", "BAND", "MAX_SIDE", "BOX_MARGIN", "VARIANTS", "hybrid_labels",
-           "hybrid_alpha", "cnn_box", "hybrid_box_alpha", "hybrid_method"]
+__all__ = ["SURE_BACKGROUND", "SURE_OBJECT", "BAND", "MAX_SIDE", "BOX_MARGIN", "FRAME_OBJECT", "VARIANTS",
+           "hybrid_labels", "hybrid_alpha", "cnn_box", "hybrid_box_alpha", "frame_labels", "hybrid_frame_alpha",
+           "hybrid_method"]
 
 SURE_BACKGROUND = 0.05
 """Below this probability the CNN is sure a pixel is background: GrabCut may not touch it."""
@@ -74,6 +80,33 @@ MAX_SIDE = 400
 BOX_MARGIN = 0.08
 """How far :func:`cnn_box` widens the CNN's box: each edge moves out by this fraction of the box's width (left,
 right) or height (top, bottom). The CNN's edge is soft, and GrabCut can only find object inside the box."""
+
+
+FRAME_OBJECT = 0.5
+"""On the frame strip, at or above this probability the photo cuts the object (:func:`frame_labels`)."""
+
+
+def _small_copy(rgb: np.ndarray, max_side: int | None) -> tuple[np.ndarray, float]:
+    """Return the photo GrabCut runs on (at most ``max_side`` pixels on a side) and its scale to the photo."""
+    h, w = rgb.shape[:2]
+    scale = 1.0 if max_side is None else min(1.0, as_number(max_side, "max_side", low=16) / max(h, w))
+    if scale == 1.0:
+        return rgb, scale
+    return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA), scale
+
+
+def _run_grabcut(small_rgb: np.ndarray, labels: np.ndarray, iterations: int, seed: int,
+                 shape: tuple[int, int]) -> np.ndarray:
+    """Run GrabCut from ``labels`` on ``small_rgb``; return its object mask (float32, 0 or 1) at ``shape`` (H, W)."""
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(int(seed))
+    cv2.grabCut(np.ascontiguousarray(small_rgb[:, :, ::-1]), labels, None, bgd, fgd, int(iterations),
+                cv2.GC_INIT_WITH_MASK)
+    mask = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
+    h, w = shape
+    if mask.shape != (h, w):
+        mask = (cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR) >= 0.5).astype(np.float32)
+    return mask
 
 
 def hybrid_labels(object_prob, *, sure_background: float = SURE_BACKGROUND, sure_object: float = SURE_OBJECT,
@@ -130,26 +163,21 @@ def hybrid_alpha(rgb, object_prob, *, sure_background: float = SURE_BACKGROUND, 
     rgb = as_rgb(rgb)
     p = as_alpha(object_prob, "object_prob", rgb.shape[:2])
     iterations = as_number(iterations, "iterations", low=1, integer=True)
-    h, w = p.shape
-    scale = 1.0 if max_side is None else min(1.0, as_number(max_side, "max_side", low=16) / max(h, w))
-    if scale < 1.0:
-        size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        small_rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-        small_p = np.clip(cv2.resize(p, size, interpolation=cv2.INTER_AREA), 0.0, 1.0)
-    else:
-        small_rgb, small_p = rgb, p
+    small_rgb, _ = _small_copy(rgb, max_side)
+    small_p = _resized_prob(p, small_rgb.shape[:2])
     labels = hybrid_labels(small_p, sure_background=sure_background, sure_object=sure_object, band=band)
     if why_degenerate(labels) is not None:
         return (p >= 0.5).astype(np.float32)
-    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(int(seed))
-    cv2.grabCut(np.ascontiguousarray(small_rgb[:, :, ::-1]), labels, None, bgd, fgd, int(iterations),
-                cv2.GC_INIT_WITH_MASK)
-    mask = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
-    if scale < 1.0:
-        mask = (cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR) >= 0.5).astype(np.float32)
+    mask = _run_grabcut(small_rgb, labels, iterations, seed, p.shape)
     mask[p < sure_background] = 0.0        # the promise, kept at full size too
     return mask
+
+
+def _resized_prob(p: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Return the probability at ``shape`` (H, W), as GrabCut's copy of the photo has it."""
+    if p.shape == tuple(shape):
+        return p
+    return np.clip(cv2.resize(p, (shape[1], shape[0]), interpolation=cv2.INTER_AREA), 0.0, 1.0)
 
 
 def cnn_box(object_prob, *, threshold: float = 0.5, margin: float = BOX_MARGIN) -> tuple[int, int, int, int] | None:
@@ -221,10 +249,7 @@ def hybrid_box_alpha(rgb, object_prob, *, threshold: float = 0.5, margin: float 
     box = cnn_box(p, threshold=threshold, margin=margin)
     if box is None:
         return np.zeros((h, w), np.float32)
-    scale = 1.0 if max_side is None else min(1.0, as_number(max_side, "max_side", low=16) / max(h, w))
-    small_rgb = rgb
-    if scale < 1.0:
-        small_rgb = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    small_rgb, scale = _small_copy(rgb, max_side)
     sh, sw = small_rgb.shape[:2]
 
     def labels_of(full_box):
@@ -242,21 +267,82 @@ def hybrid_box_alpha(rgb, object_prob, *, threshold: float = 0.5, margin: float 
         mask = np.zeros((h, w), np.float32)
         mask[y0:y1, x0:x1] = p[y0:y1, x0:x1] >= threshold
         return mask
-    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(int(seed))
-    cv2.grabCut(np.ascontiguousarray(small_rgb[:, :, ::-1]), labels, None, bgd, fgd, int(iterations),
-                cv2.GC_INIT_WITH_MASK)      # labels as GC_INIT_WITH_RECT sets them: the same start
-    mask = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
-    if scale < 1.0:
-        mask = (cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR) >= 0.5).astype(np.float32)
+    mask = _run_grabcut(small_rgb, labels, iterations, seed, (h, w))   # labels as GC_INIT_WITH_RECT sets them
     outside = np.ones((h, w), bool)
     outside[y0:y1, x0:x1] = False
     mask[outside] = 0.0                      # the promise, kept at full size too
     return mask
 
 
-VARIANTS = {"labels": hybrid_alpha, "box": hybrid_box_alpha}
-"""The two hybrids by name: GrabCut from the CNN's labels, or inside the CNN's box."""
+def frame_labels(object_prob, *, frame_object: float = FRAME_OBJECT,
+                 sure_background: float = SURE_BACKGROUND) -> np.ndarray:
+    """Return GrabCut's starting labels (H×W uint8 of ``cv2.GC_*``): lesson 01's rectangle, with the CNN's hints.
+
+    Lesson 01's rectangle 5 % inside the frame: the strip outside it is sure
+    background, inside is probably object. Two changes, read off the CNN's
+    probability ``p``: on the strip, ``p >= frame_object`` is probably object
+    (the photo cuts the object there, and sure background would cut it too);
+    inside, ``p < sure_background`` is probably background.
+
+    >>> p = np.zeros((20, 20), np.float32); p[0:8, 6:14] = 0.9           # an object the top edge cuts
+    >>> labels = frame_labels(p)
+    >>> [int(labels[0, 10]), int(labels[0, 2]), int(labels[5, 10]), int(labels[15, 10])] == [
+    ...     cv2.GC_PR_FGD, cv2.GC_BGD, cv2.GC_PR_FGD, cv2.GC_PR_BGD]
+    True
+    """
+    p = as_alpha(object_prob, "object_prob")
+    frame_object = as_number(frame_object, "frame_object", low=0.0, high=1.0)
+    sure_background = as_number(sure_background, "sure_background", low=0.0, high=0.5)
+    labels = seed_labels(p.shape, _border_box(p.shape))
+    strip = labels == cv2.GC_BGD
+    labels[strip & (p >= frame_object)] = cv2.GC_PR_FGD
+    labels[~strip & (p < sure_background)] = cv2.GC_PR_BGD
+    return labels
+
+
+def hybrid_frame_alpha(rgb, object_prob, *, frame_object: float = FRAME_OBJECT,
+                       sure_background: float = SURE_BACKGROUND, iterations: int = 5,
+                       max_side: int | None = None, seed: int = 0) -> np.ndarray:
+    """Return the frame hybrid's alpha (H×W float32, 0 or 1): GrabCut from the border, with the CNN's hints.
+
+    GrabCut starts from :func:`frame_labels`: lesson 01's rectangle, except
+    where the CNN sees the object cross the frame (probably object) and where
+    it is sure there is none (probably background). Unlike the other two
+    hybrids, the CNN never has the last word: GrabCut may overturn every hint.
+    ``frame_object``, ``sure_background`` are the hints' thresholds;
+    ``iterations``, ``max_side`` and ``seed`` are as in :func:`hybrid_alpha`,
+    except that by default GrabCut runs on the full photo, as
+    :func:`course_lib.classical.grabcut_mask` does: the hints are then the only
+    difference from GrabCut from the border (GrabCut's result can jump with the
+    size it runs at, so a smaller copy would be a second change).
+
+    When the hints leave GrabCut no object or no background to learn colours
+    from, it starts from lesson 01's rectangle alone, as
+    :func:`course_lib.classical.grabcut_mask` does; on a photo too small even for
+    that, the CNN's own mask (``object_prob >= 0.5``) is returned.
+
+    >>> rgb = np.full((40, 40, 3), 30, np.uint8); rgb[0:20, 10:30] = 220        # a square the top edge cuts
+    >>> p = np.zeros((40, 40), np.float32); p[0:22, 8:32] = 0.8                # a CNN a little too wide
+    >>> alpha = hybrid_frame_alpha(rgb, p)
+    >>> int(alpha.sum()), float(alpha[0:2, 10:30].min())                       # the cut edge on the strip too
+    (400, 1.0)
+    """
+    rgb = as_rgb(rgb)
+    p = as_alpha(object_prob, "object_prob", rgb.shape[:2])
+    iterations = as_number(iterations, "iterations", low=1, integer=True)
+    small_rgb, _ = _small_copy(rgb, max_side)
+    labels = frame_labels(_resized_prob(p, small_rgb.shape[:2]), frame_object=frame_object,
+                          sure_background=sure_background)
+    if why_degenerate(labels) is not None:          # the hints took away one side: lesson 01's rectangle alone
+        labels = seed_labels(labels.shape, _border_box(labels.shape))
+    if why_degenerate(labels) is not None:          # a photo of a few pixels: GrabCut cannot run at all
+        return (p >= 0.5).astype(np.float32)
+    return _run_grabcut(small_rgb, labels, iterations, seed, p.shape)
+
+
+VARIANTS = {"labels": hybrid_alpha, "box": hybrid_box_alpha, "frame": hybrid_frame_alpha}
+"""The three hybrids by name: GrabCut from the CNN's labels, inside the CNN's box, or from the border with its
+hints."""
 
 
 def hybrid_method(cnn, variant: str = "labels", **options):
@@ -265,7 +351,7 @@ def hybrid_method(cnn, variant: str = "labels", **options):
     ``cnn`` maps a photo to its object probability (an
     :class:`~course_lib.inference.AlphaCache`, so each photo is predicted once);
     ``variant`` is a key of :data:`VARIANTS`; ``options`` go to its function
-    (:func:`hybrid_alpha` or :func:`hybrid_box_alpha`).
+    (:func:`hybrid_alpha`, :func:`hybrid_box_alpha` or :func:`hybrid_frame_alpha`).
 
     >>> method = hybrid_method(lambda rgb: np.zeros(rgb.shape[:2], np.float32))   # a CNN that sees nothing
     >>> float(method(np.zeros((8, 8, 3), np.uint8)).max())

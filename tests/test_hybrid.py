@@ -167,7 +167,7 @@ def test_the_box_variants_bad_inputs_are_named():
         hybrid.hybrid_method(lambda im: np.zeros(im.shape[:2], np.float32), "boxes")
 
 
-def test_hybrid_method_runs_either_variant():
+def test_hybrid_method_runs_each_variant():
     rgb, truth = _square_scene()
     p = np.zeros(truth.shape, np.float32)
     p[22:48, 32:58] = 0.8
@@ -177,6 +177,73 @@ def test_hybrid_method_runs_either_variant():
     expected = hybrid.hybrid_box_alpha(rgb, p, margin=0.2)
     assert np.array_equal(hybrid.hybrid_method(cnn, "box", margin=0.2)(rgb), expected)
     assert np.array_equal(hybrid.hybrid_method(cnn)(rgb), hybrid.hybrid_alpha(rgb, p))
+    assert np.array_equal(hybrid.hybrid_method(cnn, "frame")(rgb), hybrid.hybrid_frame_alpha(rgb, p))
+
+
+# --- the frame variant: GrabCut from the border, with the CNN's hints --------------------------------
+
+
+def test_the_frame_labels_change_lesson_01s_rectangle_only_where_the_cnn_says():
+    p = np.zeros((40, 60), np.float32)
+    p[0:20, 20:40] = 0.8                                    # an object the top edge cuts
+    p[30:35, 50:55] = 0.03                                  # a patch the CNN is surer of than the rest
+    labels = hybrid.frame_labels(p)
+    from course_lib.mask_proposal import seed_labels
+
+    rectangle = seed_labels(p.shape, hybrid._border_box(p.shape))     # lesson 01's start: strip 3 px × 2 px
+    changed = labels != rectangle
+    assert (labels[0:2, 20:40] == cv2.GC_PR_FGD).all(), "where the object crosses the strip: probably object"
+    assert (labels[0:2, 0:20] == cv2.GC_BGD).all() and (labels[38:, :] == cv2.GC_BGD).all(), "the rest: sure"
+    assert (labels[2:38, 3:57][p[2:38, 3:57] < hybrid.SURE_BACKGROUND] == cv2.GC_PR_BGD).all()
+    assert (labels[2:38, 3:57][p[2:38, 3:57] >= hybrid.SURE_BACKGROUND] == cv2.GC_PR_FGD).all()
+    assert changed.sum() == 40 + (p[2:38, 3:57] < hybrid.SURE_BACKGROUND).sum(), "nothing else changes"
+    none = hybrid.frame_labels(np.full((40, 60), 0.3, np.float32))
+    assert np.array_equal(none, rectangle), "an unsure CNN leaves lesson 01's rectangle as it is"
+
+
+def test_the_frame_hybrid_keeps_an_object_the_photo_cuts():
+    from course_lib import classical
+
+    rgb, truth = _square_scene(top=0, left=30, side=40)     # the square runs off the top edge
+    p = cv2.GaussianBlur(truth.astype(np.float32), (0, 0), 2)
+    border = classical.grabcut_mask(rgb, seed=0)
+    frame = hybrid.hybrid_frame_alpha(rgb, p)
+    assert metrics.iou(frame, truth) > 0.97, metrics.iou(frame, truth)
+    assert metrics.iou(frame, truth) > metrics.iou(border, truth) + 0.05, "the border alone cuts the strip off"
+    assert frame[0:4, 30:70].min() == 1.0
+
+
+def test_the_frame_hybrid_lets_grabcut_overturn_the_hints():
+    rgb, truth = _square_scene()
+    p = np.zeros(truth.shape, np.float32)
+    p[20:50, 30:45] = 0.9                                   # the CNN sees the left half, and is sure of nothing else
+    alpha = hybrid.hybrid_frame_alpha(rgb, p)
+    assert metrics.iou(alpha, truth) > 0.95, "probably background is a hint: the colours win"
+    assert np.array_equal(alpha, hybrid.hybrid_frame_alpha(rgb, p)), "repeatable for a seed"
+
+
+def test_the_frame_hybrids_degenerate_cases():
+    from course_lib import classical
+
+    rgb, truth = _square_scene()
+    none = hybrid.hybrid_frame_alpha(rgb, np.zeros(truth.shape, np.float32))   # sure there is no object anywhere
+    assert np.array_equal(none >= 0.5, classical.grabcut_mask(rgb, seed=0)), "then lesson 01's rectangle alone"
+    tiny = hybrid.hybrid_frame_alpha(np.zeros((3, 3, 3), np.uint8), np.ones((3, 3), np.float32))
+    assert np.array_equal(tiny, np.ones((3, 3), np.float32)), "too small for GrabCut: the CNN's own mask"
+    small = hybrid.hybrid_frame_alpha(rgb, cv2.GaussianBlur(truth.astype(np.float32), (0, 0), 2), max_side=40)
+    assert small.shape == truth.shape and metrics.iou(small, truth) > 0.85
+
+
+def test_the_frame_hybrids_bad_inputs_are_named():
+    rgb = np.zeros((10, 12, 3), np.uint8)
+    with pytest.raises(ValueError, match="object_prob"):
+        hybrid.hybrid_frame_alpha(rgb, np.zeros((12, 10), np.float32))
+    with pytest.raises(ValueError, match="frame_object"):
+        hybrid.frame_labels(np.zeros((10, 12), np.float32), frame_object=1.5)
+    with pytest.raises(ValueError, match="sure_background"):
+        hybrid.hybrid_frame_alpha(rgb, np.zeros((10, 12), np.float32), sure_background=0.7)
+    with pytest.raises(ValueError, match="iterations"):
+        hybrid.hybrid_frame_alpha(rgb, np.zeros((10, 12), np.float32), iterations=0)
 
 
 # --- the studio -------------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ slider means here what it meant there:
   message naming it, not a traceback);
 - left: a classical method family (dropdown) with its sliders — lesson 01's
   :class:`course_lib.views.classical_panels.MethodPanel`;
-- right: a CNN's object probability — or, as the method, one of the two hybrids
-  (:mod:`course_lib.hybrid`: GrabCut from the CNN's labels, or inside the box
-  the CNN places) — a threshold, and lesson 06's postprocessing chain —
+- right: a CNN's object probability — or, as the method, one of the three hybrids
+  (:mod:`course_lib.hybrid`: GrabCut from the CNN's labels, inside the box
+  the CNN places, or from the border with the CNN's hints) — a threshold, and lesson 06's postprocessing chain —
   :class:`course_lib.views.postprocess_panels.PostprocessPanel`, whose sliders
   describe a :class:`course_lib.pipeline.Pipeline`; under it a
   :class:`course_lib.views.picker.CheckpointPicker` swaps in another checkpoint
@@ -60,7 +60,7 @@ import numpy as np
 
 from course_lib import metrics, viz
 from course_lib.compositing import composite
-from course_lib.hybrid import hybrid_alpha, hybrid_box_alpha
+from course_lib.hybrid import hybrid_alpha, hybrid_box_alpha, hybrid_frame_alpha
 from course_lib.inference import AlphaCache, SizedModel, load_pretrained, load_real_model
 from course_lib.pipeline import Pipeline, Step
 from course_lib.validate import as_alpha, as_rgb
@@ -75,13 +75,13 @@ SIDES = ("classical", "unet")
 """The two sides of the studio, as keys of ``studio.scores``, ``studio.alpha`` and ``studio.redraws``."""
 
 UNET_METHODS = {"unet": "CNN alone", "hybrid": "CNN → GrabCut from its labels",
-                "hybrid_box": "CNN → GrabCut inside its box"}
+                "hybrid_box": "CNN → GrabCut inside its box", "hybrid_frame": "CNN → hints for GrabCut from the border"}
 """What the right side starts from: the CNN's probability, or one of the hybrids' alpha (:mod:`course_lib.hybrid`)."""
 
 GENERATED_LABEL = "lesson 04's U-Net (generated images)"
 """How the studio names lesson 04's U-Net, the CNN it runs on generated images."""
 
-_HYBRIDS = {"hybrid": hybrid_alpha, "hybrid_box": hybrid_box_alpha}
+_HYBRIDS = {"hybrid": hybrid_alpha, "hybrid_box": hybrid_box_alpha, "hybrid_frame": hybrid_frame_alpha}
 
 
 def _as_cache(model) -> AlphaCache:
