@@ -140,10 +140,10 @@ def _method_help() -> str:
     return (f"auto (the default): the method the real dev photos chose, as data/models/real_default.json "
             f"records ({now}); until a CNN beats GrabCut on real photos the tool runs the dev winner, and with "
             "--model the network you name (alone, unless the winner runs a network). Or name one: real_cnn, "
-            "real_hybrid, real_hybrid_box (the real-photo CNN alone, "
-            "or seeding GrabCut with its labels or its box); cnn, hybrid, hybrid_box (the same with lesson 04's "
-            "U-Net, made for generated images); otsu, adaptive, flood_fill, edges, grabcut (lesson 01's; grabcut "
-            "starts from the border).")
+            "real_hybrid, real_hybrid_box, real_hybrid_frame (the real-photo CNN alone, or seeding GrabCut "
+            "with its labels, its box, or its hints on lesson 01's border); cnn, hybrid, hybrid_box (the first "
+            "three with lesson 04's U-Net, made for generated images); otsu, adaptive, flood_fill, edges, "
+            "grabcut (lesson 01's; grabcut starts from the border).")
 
 
 def _client(address: str):

@@ -140,6 +140,9 @@ METHODS: dict[str, Method] = {
                           _cnn_method(True, hybrid.hybrid_alpha), uses_model=True, batch_size=8),
     "real_hybrid_box": Method("GrabCut inside the box the real-photo CNN places (course_lib.hybrid.hybrid_box_alpha)",
                               _cnn_method(True, hybrid.hybrid_box_alpha), uses_model=True, batch_size=8),
+    "real_hybrid_frame": Method("GrabCut from the border with the real-photo CNN's hints "
+                                "(course_lib.hybrid.hybrid_frame_alpha)",
+                                _cnn_method(True, hybrid.hybrid_frame_alpha), uses_model=True, batch_size=8),
     "cnn": Method("lesson 04's U-Net (generated images; inference.MODEL_PATH), or the .keras/.tflite file --model "
                   "names", _cnn_method(False), uses_model=True, batch_size=8),
     **{name: Method(f"lesson 01's {name} (classical.{function.__name__}, default parameters)",
@@ -149,7 +152,7 @@ METHODS: dict[str, Method] = {
     "hybrid_box": Method("GrabCut inside the box lesson 04's U-Net places (course_lib.hybrid.hybrid_box_alpha)",
                          _cnn_method(False, hybrid.hybrid_box_alpha), uses_model=True, batch_size=8),
 }
-"""The methods ``--method`` accepts, by name: the real-photo CNN and its two hybrids, lesson 04's U-Net and its
+"""The methods ``--method`` accepts, by name: the real-photo CNN and its three hybrids, lesson 04's U-Net and its
 two hybrids, and every classical method (``grabcut`` is GrabCut from the border). ``"auto"``
 (:data:`DEFAULT_METHOD`) stands for the one of them that scored best on the real ``dev`` photos."""
 

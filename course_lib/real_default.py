@@ -52,6 +52,7 @@ CANDIDATES = {
     "real_cnn": ("the real-photo CNN alone (probability ≥ 0.5)", False),
     "real_hybrid": ("GrabCut from the real-photo CNN's labels", True),
     "real_hybrid_box": ("GrabCut inside the box the real-photo CNN places", True),
+    "real_hybrid_frame": ("GrabCut from the border, with the real-photo CNN's hints", True),
     "cnn": ("lesson 04's U-Net (generated images) alone", False),
     "hybrid": ("GrabCut from lesson 04's U-Net's labels", True),
     "hybrid_box": ("GrabCut inside the box lesson 04's U-Net places", True),
@@ -59,7 +60,7 @@ CANDIDATES = {
 }
 """The candidates, ``{name: (what it is, whether GrabCut runs)}``; each name is a ``course-cutout --method``."""
 
-REAL_CNN_CANDIDATES = ("real_cnn", "real_hybrid", "real_hybrid_box")
+REAL_CNN_CANDIDATES = ("real_cnn", "real_hybrid", "real_hybrid_box", "real_hybrid_frame")
 """The candidates that run the real-photo CNN: scored again with the CNN of each training seed of its recipe."""
 
 FALLBACK = "grabcut"
@@ -86,6 +87,7 @@ def candidate_methods(real_cnn: Callable, unet_cnn: Callable, seed: int = 0) -> 
         "real_cnn": lambda rgb: real_cnn(rgb) >= 0.5,
         "real_hybrid": hybrid.hybrid_method(real_cnn, "labels", seed=seed),
         "real_hybrid_box": hybrid.hybrid_method(real_cnn, "box", seed=seed),
+        "real_hybrid_frame": hybrid.hybrid_method(real_cnn, "frame", seed=seed),
         "cnn": lambda rgb: unet_cnn(rgb) >= 0.5,
         "hybrid": hybrid.hybrid_method(unet_cnn, "labels", seed=seed),
         "hybrid_box": hybrid.hybrid_method(unet_cnn, "box", seed=seed),

@@ -266,7 +266,7 @@ def conclusion(rows: list[Row] | None = None) -> str:
     grabcut = next(r for r in rows if r.key == "grabcut")
     default = next((r for r in rows if r.key == "default"), None)
     cnns = [r for r in rows if r.key not in ("grabcut", "otsu", "edges") and r.holdout_median is not None
-            and not (r is default and "GrabCut from the border" in r.what)]
+            and not (r is default and r.name.endswith("`grabcut`"))]     # the default, when it is GrabCut itself
     best = max(cnns, key=lambda r: r.holdout_median)
     verdict = ("no CNN or hybrid of the kit beats it yet" if best.holdout_median < grabcut.holdout_median
                else f"{best.name} beats it")

@@ -5,10 +5,11 @@
     .venv/bin/python scripts/choose_real_default.py --out build/real_default.json --limit 5   # a quick look
 
 The candidates (:data:`course_lib.real_default.CANDIDATES`): the real-photo CNN
-alone, GrabCut from its labels and inside its box, the same three with lesson
-04's U-Net, and GrabCut from the border. First the real-photo CNN's working size
-is swept on `dev` (it must match ``inference.REAL_WORK_SIZE``, which the tools
-use); every GrabCut-based candidate runs with each seed of ``--seeds``.
+alone, GrabCut from its labels, inside its box and from the border with its
+hints; lesson 04's U-Net alone, GrabCut from its labels and inside its box; and
+GrabCut from the border. First the real-photo CNN's working size is swept on
+`dev` (it must match ``inference.REAL_WORK_SIZE``, which the tools use); every
+GrabCut-based candidate runs with each seed of ``--seeds``.
 ``--training-runs`` names the runs of the shipped CNN's recipe with its other
 training seeds (``scripts/train_real_model.py --seed N``): the candidates that
 run the real-photo CNN are scored with each of them too, and a method must beat
