@@ -29,13 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.config import DATA_DIR
+from course_lib.config import DATA_DIR, repo_relative
 
-__all__ = ["CHOICE_PATH", "HOLDOUT_PATH", "read_holdout", "SEEDS", "CANDIDATES", "FALLBACK", "WORK_SIZES",
-           "THRESHOLDS", "REAL_CNN_CANDIDATES", "candidate_methods", "score_candidates", "score_training_seeds",
-           "medians", "means", "better_worse", "versus", "seeded_comparisons", "choose", "choose_from_record",
-           "CHOICE_RULE",
-           "sweep_work_size", "sweep_threshold", "read_choice", "default_method"]
+__all__ = ["CHOICE_PATH", "HOLDOUT_PATH", "read_holdout", "model_of", "earlier_defaults", "SEEDS", "CANDIDATES",
+           "FALLBACK", "WORK_SIZES", "THRESHOLDS", "REAL_CNN_CANDIDATES", "candidate_methods", "score_candidates",
+           "score_training_seeds", "medians", "means", "better_worse", "versus", "seeded_comparisons", "choose",
+           "choose_from_record", "CHOICE_RULE", "sweep_work_size", "sweep_threshold", "read_choice",
+           "default_method"]
 
 CHOICE_PATH = DATA_DIR / "models" / "real_default.json"
 """Where the scores on ``dev`` and the chosen default live (written by ``scripts/choose_real_default.py``)."""
@@ -314,6 +314,52 @@ def read_holdout(path: str | os.PathLike = HOLDOUT_PATH) -> dict | None:
     if not path.is_file():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def model_of(name: str) -> str | None:
+    """Return the checkpoint candidate ``name`` runs, relative to the repository (``None``: GrabCut, no model).
+
+    >>> model_of("real_hybrid_frame"), model_of("hybrid_box"), model_of("grabcut")
+    ('data/models/candidates/vgg3_real_parts.keras', 'data/models/unet.keras', None)
+    """
+    from course_lib import inference
+
+    if name not in CANDIDATES:
+        raise ValueError(f"{name!r} is not a candidate: one of {sorted(CANDIDATES)}")
+    if name == "grabcut":
+        return None
+    path = inference.REAL_MODEL_PATH if name in REAL_CNN_CANDIDATES else inference.MODEL_PATH
+    return repo_relative(path)
+
+
+def earlier_defaults(previous: dict | None) -> list[dict]:
+    """Return the holdout scores of every default holdout judged before, to keep when it scores a new one.
+
+    ``previous`` is the holdout record being replaced (:func:`read_holdout`).
+    Each time dev chooses a new default, or the same one with a new CNN,
+    holdout scores it once more; the earlier default's score stays on record,
+    with the commit and the model it was scored with, so that a reader sees
+    every dev pick holdout has judged, not only the latest. Its wins were
+    counted against GrabCut scored with the same seeds in the same run.
+
+    >>> record = {"default_when_scored": "real_hybrid", "commit": "abc1234", "photos": ["a", "b"],
+    ...           "per_photo": {"real_hybrid": {"a": 0.5, "b": 0.7}, "grabcut": {"a": 0.6, "b": 0.6}}}
+    >>> [(e["default"], e["median"], e["wins_over_grabcut"], e["model"]) for e in earlier_defaults(record)]
+    [('real_hybrid', 0.6, 1, 'data/models/candidates/vgg3_real_parts.keras')]
+    """
+    if previous is None:
+        return []
+    out = list(previous.get("earlier_defaults", []))
+    name = previous["default_when_scored"]
+    if name == "grabcut":           # GrabCut is scored again beside every default: nothing to keep
+        return out
+    scores, grabcut = previous["per_photo"][name], previous["per_photo"]["grabcut"]
+    out.append({"default": name, "summary": previous.get("summary", CANDIDATES[name][0]),
+                "model": previous.get("model", model_of(name)), "commit": previous.get("commit"),
+                "seeds": previous.get("seeds"), "median": medians({name: scores})[name],
+                "wins_over_grabcut": sum(scores[p] > grabcut[p] for p in scores), "photos": len(scores),
+                "per_photo": scores})
+    return out
 
 
 def read_choice(path: str | os.PathLike = CHOICE_PATH) -> dict:

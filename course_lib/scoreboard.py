@@ -18,7 +18,9 @@ they measured each method, so re-running a script changes the board:
 - ``data/models/same_scene.json`` (``scripts/same_scene_finetune.py``): the same
   U-Net fine-tuned on other photos of each dev photo's own scene; dev only;
 - ``data/models/real_default.json``, when it exists: the method the tools run on
-  photos, chosen on ``dev``.
+  photos, chosen on ``dev``; ``data/models/real_default_holdout.json``
+  (``scripts/score_default_on_holdout.py``): its holdout scores, and those of
+  every earlier default holdout judged, holdout only.
 
 Lessons 04, 04b, 07, 08 and 10 and the README show :func:`markdown` of the same
 rows, and :func:`conclusion` says in one sentence what the board concludes.
@@ -209,7 +211,10 @@ def build(models_dir: str | Path = MODELS_DIR) -> list[Row]:
 def _default_rows(choice: dict, holdout_path: Path, rel) -> list[Row]:
     """The tools' default on photos, and every method the holdout record scored: dev from the choice, holdout once.
 
-    Their wins are counted against GrabCut scored with the same seeds in the same run, photo by photo.
+    Their wins are counted against GrabCut scored with the same seeds in the same run, photo by photo. The
+    defaults holdout judged before (``earlier_defaults``) follow, holdout only: each was dev's pick at its commit,
+    and dev's scores have moved on since (another CNN, another rule). GrabCut's per-photo scores do not change
+    between runs with the same seeds (a test checks that the stored wins agree with today's GrabCut row).
     """
     default, methods = choice["default"], choice["methods"]
     record = _read(holdout_path) if holdout_path.exists() else None
@@ -226,6 +231,10 @@ def _default_rows(choice: dict, holdout_path: Path, rel) -> list[Row]:
                         rel(holdout_path) if scored else rel(holdout_path.with_name("real_default.json")),
                         methods[name]["per_photo"], record["per_photo"][name] if scored else None,
                         grabcut_dev, grabcut_holdout))
+    for i, e in enumerate((record or {}).get("earlier_defaults", [])):       # holdout only: dev has moved on since
+        rows.append(Row(f"earlier_default:{i}", f"`{e['default']}`, the tools' default when holdout scored it "
+                        f"(`{e['commit']}`)", e["summary"] + (f" ({e['model']})" if e["model"] else ""),
+                        rel(holdout_path), None, e["per_photo"], grabcut_dev, grabcut_holdout))
     return rows
 
 
@@ -276,7 +285,19 @@ def conclusion(rows: list[Row] | None = None) -> str:
             f"while lesson 04's U-Net, trained on generated images only, reaches "
             f"{next(r for r in rows if r.key == 'lesson04_unet').holdout_median:.2f}."
             + ("" if default is None else f" The tools run {default.name.split(': ')[-1]} on photos.")
-            + _same_scene_sentence(rows))
+            + _dev_picks_sentence(rows, grabcut) + _same_scene_sentence(rows))
+
+
+def _dev_picks_sentence(rows: list[Row], grabcut: Row) -> str:
+    """How dev's picks for the tools' default fared on holdout, in turn; empty with fewer than two."""
+    picks = [r for r in rows if r.key.startswith("earlier_default:")]
+    picks += [r for r in rows if r.key == "default" and r.holdout_median is not None]
+    if len(picks) < 2:
+        return ""
+    ahead = sum(r.holdout_median > grabcut.holdout_median for r in picks)
+    medians = ", ".join(f"{r.holdout_median:.2f}" for r in picks)
+    return (f" Holdout has judged {len(picks)} of dev's picks for the tools' default in turn ({medians}); "
+            + ("none" if ahead == 0 else str(ahead)) + " of them beat GrabCut there.")
 
 
 def _same_scene_sentence(rows: list[Row]) -> str:

@@ -6,7 +6,8 @@
 script scores the method `scripts/choose_real_default.py` already chose, with
 the same seeds, and refuses to run again over a stored result unless told why
 (`--again "REASON"`: the reason is kept in the file, so a reader sees holdout
-was looked at more than once).
+was looked at more than once). The default scored before stays on record
+(`earlier_defaults`), with the commit and model it was scored with.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def main(argv=None) -> int:
     result = {
         "split": "holdout",
         "default_when_scored": default,
+        "summary": real_default.CANDIDATES[default][0],
+        "model": real_default.model_of(default),
         "chosen_on": "dev (data/models/real_default.json)",
         "seeds": seeds,
         "photos": [m["name"] for m in split.meta],
@@ -65,6 +68,7 @@ def main(argv=None) -> int:
         "commit": commit,
         "times_scored": (previous or {}).get("times_scored", 0) + 1,
         "reasons_for_again": (previous or {}).get("reasons_for_again", []) + ([args.again] if args.again else []),
+        "earlier_defaults": real_default.earlier_defaults(previous),
     }
     write_atomic(args.out, (json.dumps(result, indent=1, ensure_ascii=False) + "\n").encode("utf-8"), overwrite=True)
     for name in names:

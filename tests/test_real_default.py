@@ -143,6 +143,39 @@ def test_the_holdout_record_scores_the_default_and_grabcut_once_per_reason():
         assert record["wins_over_grabcut"][name] == wins, name
 
 
+def test_every_default_holdout_judged_stays_on_record_with_its_model_and_commit():
+    record = real_default.read_holdout()
+    grabcut = record["per_photo"]["grabcut"]
+    assert record["model"] == real_default.model_of(record["default_when_scored"])
+    earlier = record["earlier_defaults"]
+    assert len(earlier) == record["times_scored"] - 1, "one earlier entry per earlier scoring"
+    for e in earlier:
+        assert set(e["per_photo"]) == set(record["photos"]) and e["photos"] == len(record["photos"])
+        assert abs(float(np.median(list(e["per_photo"].values()))) - e["median"]) <= 5e-5, e["default"]
+        # counted against GrabCut in its own run; the same here means GrabCut's scores have not moved since
+        assert e["wins_over_grabcut"] == sum(e["per_photo"][p] > grabcut[p] for p in grabcut), e["default"]
+        assert e["model"] is None or (DATA_DIR.parent / e["model"]).is_file(), e["model"]
+        assert re.fullmatch(r"[0-9a-f]{7,40}", e["commit"]), e["commit"]
+
+
+def test_earlier_defaults_carry_every_entry_forward_and_skip_grabcut():
+    def record(name, scores, earlier=()):
+        return {"default_when_scored": name, "commit": "abc1234", "seeds": [0, 1], "photos": ["a", "b", "c"],
+                "per_photo": {name: scores, "grabcut": {"a": 0.5, "b": 0.5, "c": 0.5}},
+                "earlier_defaults": list(earlier)}
+    assert real_default.earlier_defaults(None) == []
+    first = real_default.earlier_defaults(record("hybrid_box", {"a": 0.1, "b": 0.9, "c": 0.2}))
+    assert [(e["default"], e["median"], e["wins_over_grabcut"], e["model"]) for e in first] == [
+        ("hybrid_box", 0.2, 1, "data/models/unet.keras")]
+    second = real_default.earlier_defaults(record("real_hybrid", {"a": 0.6, "b": 0.7, "c": 0.8}, first))
+    assert [e["default"] for e in second] == ["hybrid_box", "real_hybrid"] and second[0] == first[0]
+    assert second[1]["summary"] == real_default.CANDIDATES["real_hybrid"][0]
+    assert real_default.earlier_defaults(record("grabcut", {"a": 0.5, "b": 0.5, "c": 0.5}, second)) == second, \
+        "GrabCut is scored again beside every default: nothing to keep"
+    with pytest.raises(ValueError, match="not a candidate"):
+        real_default.model_of("magic")
+
+
 def test_only_dev_photos_were_scored(stored):
     dev = {p["name"] for p in real.read_photos("dev")}
     holdout = {p["name"] for p in real.read_photos("holdout")}

@@ -76,6 +76,30 @@ def test_ablation_arms_show_holdout_only_for_the_arm_dev_chose(models_dir):
     assert arm.holdout_iou is None and "| – | – |" in scoreboard.markdown([arm])
 
 
+def test_earlier_defaults_stay_on_the_board_holdout_only_and_are_counted(models_dir):
+    grabcut = {"a": 0.9, "b": 0.5, "c": 0.2}
+    choice = {"default": "real_hybrid_frame", "seeds": [0, 1],
+              "methods": {"real_hybrid_frame": {"summary": "frame", "per_photo": {"a": 0.9, "b": 0.9, "c": 0.9}},
+                          "grabcut": {"summary": "border", "per_photo": grabcut}}}
+    earlier = [{"default": "hybrid_box", "summary": "box", "model": "data/models/unet.keras", "commit": "1111111",
+                "per_photo": {"a": 0.1, "b": 0.6, "c": 0.3}},
+               {"default": "real_hybrid", "summary": "labels", "model": None, "commit": "2222222",
+                "per_photo": {"a": 0.95, "b": 0.8, "c": 0.7}}]
+    record = {"per_photo": {"real_hybrid_frame": {"a": 0.2, "b": 0.3, "c": 0.4}, "grabcut": grabcut},
+              "earlier_defaults": earlier}
+    (models_dir / "real_default.json").write_text(json.dumps(choice))
+    (models_dir / "real_default_holdout.json").write_text(json.dumps(record))
+    rows = scoreboard.build(models_dir)
+    picks = [r for r in rows if r.key.startswith("earlier_default:")]
+    assert [(r.holdout_median, r.holdout_wins, r.dev_median) for r in picks] == [(0.3, 2, None), (0.8, 3, None)]
+    assert "`1111111`" in picks[0].name and "(data/models/unet.keras)" in picks[0].what
+    assert "Holdout has judged 3 of dev's picks for the tools' default in turn (0.30, 0.80, 0.30); 1 of them " \
+           "beat GrabCut there." in scoreboard.conclusion(rows)
+    record.pop("earlier_defaults")
+    (models_dir / "real_default_holdout.json").write_text(json.dumps(record))
+    assert "Holdout has judged" not in scoreboard.conclusion(scoreboard.build(models_dir))
+
+
 def test_a_photo_without_a_grabcut_score_is_refused(models_dir):
     (models_dir / "ablation.json").write_text(json.dumps(_ablation({"a": 1.0, "zzz": 0.5})))
     rows = scoreboard.build(models_dir)
