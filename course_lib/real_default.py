@@ -33,9 +33,9 @@ from course_lib.config import DATA_DIR, repo_relative
 
 __all__ = ["CHOICE_PATH", "HOLDOUT_PATH", "read_holdout", "model_of", "earlier_defaults", "SEEDS", "CANDIDATES",
            "FALLBACK", "WORK_SIZES", "THRESHOLDS", "REAL_CNN_CANDIDATES", "candidate_methods", "score_candidates",
-           "score_training_seeds", "medians", "means", "better_worse", "versus", "seeded_comparisons", "choose",
-           "choose_from_record", "CHOICE_RULE", "sweep_work_size", "sweep_threshold", "read_choice",
-           "default_method"]
+           "score_training_seeds", "medians", "means", "better_worse", "versus", "paired_bootstrap",
+           "seeded_comparisons", "choose", "choose_from_record", "CHOICE_RULE", "sweep_work_size", "sweep_threshold",
+           "read_choice", "default_method"]
 
 CHOICE_PATH = DATA_DIR / "models" / "real_default.json"
 """Where the scores on ``dev`` and the chosen default live (written by ``scripts/choose_real_default.py``)."""
@@ -188,6 +188,41 @@ def versus(per_photo: dict[str, dict[str, float]], reference: str = "grabcut", m
     if reference not in per_photo:
         raise ValueError(f"reference={reference!r} is not one of the scored methods {sorted(per_photo)}")
     return {name: better_worse(scores, per_photo[reference], margin) for name, scores in per_photo.items()}
+
+
+def paired_bootstrap(scores: dict[str, float], base: dict[str, float], *, resamples: int = 10_000,
+                     confidence: float = 0.9, seed: int = 0) -> dict:
+    """Return how far the photos let one trust a median gap: ``scores``' median minus ``base``'s, resampled.
+
+    The photos are drawn with replacement ``resamples`` times, the same draw
+    for both methods (the comparison is photo by photo); each draw gives one
+    gap of medians. Returns ``{"gap", "low", "high", "above"}``: the gap on the
+    photos as they are, the ``confidence`` percentile interval of the drawn
+    gaps, and the share of draws in which ``scores`` leads. An interval that
+    spans 0 means these photos cannot tell the two methods apart by median.
+
+    >>> r = paired_bootstrap({"a": 0.6, "b": 0.7, "c": 0.8}, {"a": 0.5, "b": 0.6, "c": 0.7})
+    >>> r["gap"], r["low"], r["high"], r["above"]        # a constant lead of 0.1: every draw says so
+    (0.1, 0.1, 0.1, 1.0)
+    """
+    photos = sorted(base)
+    if not photos:
+        raise ValueError("no photos to compare")
+    if set(scores) != set(photos):
+        raise ValueError(f"both methods need scores on the same photos; these are scored by one only: "
+                         f"{sorted(set(scores) ^ set(photos))}")
+    if int(resamples) != resamples or resamples < 100:
+        raise ValueError(f"resamples={resamples!r} must be a whole number, at least 100")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence={confidence!r} must lie strictly between 0 and 1")
+    a = np.array([scores[p] for p in photos], np.float64)
+    b = np.array([base[p] for p in photos], np.float64)
+    draws = np.random.default_rng(seed).integers(0, len(photos), size=(resamples, len(photos)))
+    gaps = np.median(a[draws], axis=1) - np.median(b[draws], axis=1)
+    tail = (1.0 - confidence) / 2 * 100
+    low, high = np.percentile(gaps, [tail, 100 - tail])
+    return {"gap": round(float(np.median(a) - np.median(b)), 4), "low": round(float(low), 4),
+            "high": round(float(high), 4), "above": round(float(np.mean(gaps > 0)), 4)}
 
 
 def seeded_comparisons(methods: dict[str, dict], training: dict[str, dict] | None = None,

@@ -256,3 +256,44 @@ def test_readme_states_the_choice_with_its_dev_numbers(stored):
     for name, median in stored["medians"].items():
         assert f"`{name}`" in section and f"{median:.3f}" in section, f"{name} {median:.3f} missing from README"
     assert "python scripts/choose_real_default.py" in section
+
+
+def test_the_paired_bootstrap_agrees_with_scipys_and_refuses_bad_input():
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    base = {f"p{i}": float(v) for i, v in enumerate(rng.uniform(0.2, 0.9, 40))}
+    scores = {p: min(1.0, v + float(rng.normal(0.03, 0.1))) for p, v in base.items()}
+    ours = real_default.paired_bootstrap(scores, base, resamples=4000, seed=1)
+    a, b = np.array([scores[p] for p in sorted(base)]), np.array([base[p] for p in sorted(base)])
+    theirs = stats.bootstrap((a, b), lambda x, y, axis=-1: np.median(x, axis=axis) - np.median(y, axis=axis),
+                             paired=True, vectorized=True, n_resamples=4000, confidence_level=0.9,
+                             method="percentile", random_state=2).confidence_interval
+    assert abs(ours["low"] - theirs.low) < 0.02 and abs(ours["high"] - theirs.high) < 0.02, (ours, theirs)
+    assert ours["gap"] == round(float(np.median(a) - np.median(b)), 4) and ours["low"] <= ours["gap"] <= ours["high"]
+    assert ours == real_default.paired_bootstrap(scores, base, resamples=4000, seed=1), "repeatable for a seed"
+    flipped = real_default.paired_bootstrap(base, scores, resamples=4000, seed=1)
+    assert flipped["gap"] == -ours["gap"] and abs(flipped["low"] + ours["high"]) < 1e-9
+    with pytest.raises(ValueError, match="one only: \\['p0'\\]"):
+        real_default.paired_bootstrap({p: v for p, v in scores.items() if p != "p0"}, base)
+    with pytest.raises(ValueError, match="no photos"):
+        real_default.paired_bootstrap({}, {})
+    with pytest.raises(ValueError, match="confidence"):
+        real_default.paired_bootstrap(scores, base, confidence=1.0)
+    with pytest.raises(ValueError, match="resamples"):
+        real_default.paired_bootstrap(scores, base, resamples=10)
+
+
+def test_the_noise_script_prints_an_interval_for_every_candidate_and_default(capsys):
+    import runpy
+
+    main = runpy.run_path(str(DATA_DIR.parent / "scripts" / "dev_noise.py"))["main"]
+    assert main(["--resamples", "200"]) == 0
+    out = capsys.readouterr().out
+    stored = real_default.read_choice()
+    for name in stored["methods"]:
+        if name != "grabcut":
+            gap = stored["medians"][name] - stored["medians"]["grabcut"]
+            assert re.search(rf"^  {name} +{re.escape(f'{gap:+.3f}')} +\[", out, re.M), name
+    record = real_default.read_holdout()
+    assert len(re.findall(r"\(the default (?:at \w+|now)\)", out)) == len(record["earlier_defaults"]) + 1
