@@ -140,7 +140,11 @@ def recipe_family(recipe: dict) -> dict:
 
 
 def _recipe_dict(recipe: SceneRecipe, out: Path) -> dict:
-    return {"out": str(out), **dataclasses.asdict(recipe)}
+    """The recipe as ``state.json`` stores it; the folder relative to the repository when inside it (a record a
+    clone can read), absolute otherwise."""
+    from course_lib.config import repo_relative
+
+    return {"out": repo_relative(out), **dataclasses.asdict(recipe)}
 
 
 def train_scene_model(out: str | os.PathLike, *, resume: bool = False, epochs: int | None = None,

@@ -47,6 +47,14 @@ def test_a_run_checkpoints_every_epoch_and_resumes(tmp_path):
     assert model.output_shape[-1] == 2
 
 
+def test_the_recipe_records_a_run_folder_inside_the_repository_relative_to_it(tmp_path):
+    from course_lib.config import REPO_ROOT
+
+    recipe = scene_training.SceneRecipe(encoder="unet")
+    assert scene_training._recipe_dict(recipe, REPO_ROOT / "build" / "runs" / "x")["out"] == "build/runs/x"
+    assert scene_training._recipe_dict(recipe, tmp_path / "run")["out"] == str((tmp_path / "run").resolve())
+
+
 def test_resuming_nothing_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing to resume in .*state.json and checkpoint.keras"):
         scene_training.train_scene_model(tmp_path / "none", resume=True)
