@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from course_lib.config import repo_relative
+
 __all__ = ["VAL_SEED", "SceneRecipe", "build_model", "validation_set", "mean_iou", "recipe_family",
            "train_scene_model"]
 
@@ -142,8 +144,6 @@ def recipe_family(recipe: dict) -> dict:
 def _recipe_dict(recipe: SceneRecipe, out: Path) -> dict:
     """The recipe as ``state.json`` stores it; the folder relative to the repository when inside it (a record a
     clone can read), absolute otherwise."""
-    from course_lib.config import repo_relative
-
     return {"out": repo_relative(out), **dataclasses.asdict(recipe)}
 
 
